@@ -20,6 +20,7 @@ requirements = [
     'ipython>=8',
     'tqdm>=4.60',
     'fastcore>=1.5,<2',
+    'tensorboard>=2.10',
 ]
 extras = {
     'audio': ['pyfluidsynth>=1.3'],  # also needs the system libfluidsynth (apt: libfluidsynth3)
