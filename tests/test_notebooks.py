@@ -8,6 +8,8 @@ from nbdev.config import get_config
 from nbdev.test import test_nb as run_notebook  # renamed so pytest does not collect nbdev's function
 from execnb.nbio import read_nb
 
+from conftest import NOTEBOOK_SECONDS
+
 NBS = Path(__file__).resolve().parents[1] / 'nbs'
 NOTEBOOKS = sorted(p for p in NBS.glob('*.ipynb') if not p.name.startswith('_'))
 SKIP_FLAGS = get_config().get('tst_flags', '').split()
@@ -27,7 +29,7 @@ def syntax_errors(path):
 def test_notebook(path):
     assert not syntax_errors(path), syntax_errors(path)
     ok, seconds = run_notebook(path, skip_flags=SKIP_FLAGS)
-    print(f"{path.name}: {seconds:.1f} s")
+    NOTEBOOK_SECONDS[path.stem] = seconds
     assert ok, f"{path.name} failed (the traceback is printed above)"
 
 
