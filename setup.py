@@ -14,6 +14,7 @@ requirements = [
     'pretty_midi>=0.2.10',
     'matplotlib>=3.7',
     'seaborn>=0.13',
+    'pandas>=1.5',  # tables in the encoding and ablation notebooks (seaborn needs it too)
     'ipywidgets>=8',
     'verovio>=4.0',
     'jupyterlab>=4',
