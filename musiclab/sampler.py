@@ -50,7 +50,9 @@ class FrequencyPrior(Constraint):
 class BeatPrior(Constraint):
     "Soft: + weight * log P(a note starts / does not start | voice, position in the bar)."
     name = 'beat'
-    def __init__(self, tables:dict, **kw): super().__init__(**kw); self.tables = tables  # steps_per_bar -> (4, spb)
+    def __init__(self, tables:dict, **kw):
+        super().__init__(**kw); self.tables = tables                              # steps_per_bar -> (4, spb)
+        self.fallback = tables[max(tables, key=lambda k: tables[k].size)]        # for a metre not seen in training
     @classmethod
     def fit(cls, chorales, smoothing:float=1.0, **kw):
         tables = {}
@@ -66,7 +68,7 @@ class BeatPrior(Constraint):
         spb = np.broadcast_to(state['steps_per_bar'], pos.shape)                  # one metre per piece, or one for all
         p = np.empty((len(pos), 4))
         for s in np.unique(spb):                                                  # pieces in different metres
-            table = self.tables.get(int(s), self.tables[max(self.tables, key=lambda k: self.tables[k].size)])
+            table = self.tables.get(int(s), self.fallback)
             p[spb == s] = table[:, pos[spb == s] % table.shape[1]].T
         p = p[:, None]                                                            # (B, 1, 4)
         new = (cands != state['previous'][:, None]) & (cands != SILENCE)         # (B, K, 4)
@@ -106,11 +108,12 @@ class ChordQuality(Constraint):
         full = (steps != SILENCE).all(1)
         gaps = cls.intervals(steps[full])
         gaps = gaps[(gaps >= 0).all(1)]                                        # crossings are scored apart
+        cells = tuple(np.minimum(gaps, MAX_GAP).T)
         counts = np.zeros((MAX_GAP + 1,) * 3) + smoothing
-        np.add.at(counts, tuple(np.minimum(gaps, MAX_GAP).T), 1)
+        np.add.at(counts, cells, 1)
         log_table = np.log(counts / counts.sum())
         # A rest: as likely as Bach's typical chord, times the share of steps on which some voice of his rests
-        typical = log_table[tuple(np.minimum(gaps, MAX_GAP).T)].mean()
+        typical = log_table[cells].mean()
         rest = np.log(max(1 - full.mean(), 1 / len(steps))) + typical
         return cls(log_table, rest=float(rest), **kw)
     def score(self, cands, state):
