@@ -4,8 +4,8 @@
 
 # %% ../nbs/00_chorales.ipynb #fa9633f1
 from __future__ import annotations
-import csv, hashlib, io, json, logging, math, os, re, tempfile, time, zipfile
-from dataclasses import dataclass, field, replace
+import csv, hashlib, io, json, logging, math, os, re, tempfile, time
+from dataclasses import dataclass, replace
 from pathlib import Path
 import numpy as np
 from fastcore.basics import patch

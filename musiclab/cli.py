@@ -4,7 +4,7 @@
 
 # %% ../nbs/60_cli.ipynb #ee67efb4
 from __future__ import annotations
-import argparse, dataclasses, filecmp, json, random, statistics, sys, tempfile, time
+import argparse, dataclasses, filecmp, json, random, statistics, tempfile, time
 from dataclasses import fields
 from fastcore.docments import docments
 from pathlib import Path
