@@ -28,7 +28,7 @@ requirements = [
 extras = {
     'audio': ['pyfluidsynth>=1.3'],  # also needs the system libfluidsynth (apt: libfluidsynth3)
     'dev': ['nbdev==2.4.14', 'fastcore<2', 'execnb<0.2', 'ghapi<2', 'pytest>=7', 'ipykernel>=6',
-            'playwright>=1.40'],  # tests/test_browser.py drives the system's chromium; never `playwright install`,
+            'playwright>=1.40'],  # tests/test_browser.py drives Debian's chromium (never `playwright install`)
 }
 
 long_description = (Path(__file__).parent / 'README.md').read_text(encoding='utf-8')
