@@ -8,7 +8,7 @@ import argparse, dataclasses, filecmp, json, random, statistics, tempfile, time
 from dataclasses import fields
 from fastcore.docments import docments
 from pathlib import Path
-from .chorales import BACH_DIR, build_bach, load_bach
+from .corpus import BACH_DIR, build_bach, load_bach
 from .training import MODELS, TrainConfig, model_config
 
 # %% auto #0

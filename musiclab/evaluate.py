@@ -8,7 +8,8 @@ import dataclasses, gc, itertools, json, os, time
 from pathlib import Path
 import numpy as np
 import torch
-from .chorales import DATA_DIR, _atomic_write
+from .corpus import DATA_DIR
+from .files import _atomic_write
 from .training import (ProgressCB, TrainConfig, evaluate_split, family_name, load_checkpoint, load_data, model_config,
                                save_checkpoint, train_model)
 from .models.core import count_parameters
