@@ -476,6 +476,7 @@ def plot_history(history, ax=None):
     ax.plot(ep, [np.nan if h['train_loss'] is None else h['train_loss'] for h in history], 'o-', label='train loss')
     ax.plot(ep, [h['valid_loss'] for h in history], 'o-', label='valid loss')
     ax.set(xlabel='epoch', ylabel='NLL (nats per note)'); ax.legend(loc='upper right')
+    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
     if history and history[0].get('valid_onset_accuracy') is not None:
         ax2 = ax.twinx(); ax2.plot(ep, [h['valid_onset_accuracy'] for h in history], 's--', color='gray')
         ax2.set_ylabel('valid onset accuracy', color='gray')
