@@ -91,13 +91,10 @@ def load_data(config:Config):
     if not isinstance(data, dict): raise ValueError(f"data: {path} holds one chorale, not a train/valid/test folder")
     return {s: cs[:config.limit] if config.limit else cs for s, cs in data.items()}
 
-def data_vocab(config:Config) -> Vocab:
-    "Voice ranges of the training split (before `limit`), widened if a valid or test note lies outside them."
-    data = load_data(dataclasses.replace(config, limit=0))
-    train = voice_ranges(data['train'])
-    every = voice_ranges([c for cs in data.values() for c in cs])
-    if (every != train).any(): log.warning('valid/test notes outside the training ranges; vocabulary widened to %s', every.tolist())
-    return Vocab(every)
+def data_vocab(config:Config, data=None) -> Vocab:
+    "Vocabulary of the training split only: of `data` if given, else of `config.data` before `limit`; pitch-only for JSB files."
+    train = (load_data(dataclasses.replace(config, limit=0)) if data is None else data)['train']
+    return Vocab(voice_ranges(train), hold=not config.data.startswith('jsb:'))
 
 def build_model(config:Config, vocab:Vocab) -> nn.Module:
     "A fresh model of the family `config.model`, initialised from `config.seed` (the caller's RNG is left alone)."
@@ -109,7 +106,8 @@ def build_model(config:Config, vocab:Vocab) -> nn.Module:
 def save_checkpoint(path, model, config:Config, vocab:Vocab, **extra):
     "Write model weights + config + vocabulary (+ `extra`, e.g. history, optimizer state) atomically."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    state = dict(state_dict=model.state_dict(), config=asdict(config), vocab_ranges=vocab.ranges.tolist(), **extra)
+    state = dict(state_dict=model.state_dict(), config=asdict(config), vocab_ranges=vocab.ranges.tolist(),
+                 vocab_hold=vocab.hold, **extra)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp'); os.close(fd)
     try:
         torch.save(state, tmp); os.chmod(tmp, 0o644); os.replace(tmp, path)
@@ -127,19 +125,19 @@ def load_checkpoint(path):
         raise ValueError(f"{path}: not a musiclab checkpoint (missing state_dict, config or vocab_ranges)")
     names = {f.name for f in fields(Config)}
     config = Config(**{k: v for k, v in ckpt['config'].items() if k in names})
-    vocab = Vocab(np.array(ckpt['vocab_ranges']))
+    vocab = Vocab(np.array(ckpt['vocab_ranges']), hold=bool(ckpt.get('vocab_hold', False)))
     model = build_model(config, vocab); model.load_state_dict(ckpt['state_dict']); model.eval()
     return model, config, vocab, ckpt
 
 # %% ../nbs/11_training.ipynb #0d4d6ec4
 @torch.no_grad()
 def evaluate_split(model, chorales, config:Config, vocab:Vocab, batch_size:int=1024):
-    "Loss (nats), accuracy, per-voice and onset accuracy of `model` on every window of `chorales`."
+    "Loss (nats), accuracy, per-voice and onset accuracy of `model` on every window of `chorales`, and the oov count."
     model.eval()
     ds = ChoraleWindows(chorales, config.window, vocab)
     parts = [step_metrics(model(x), y, onset) for x, y, onset in
              (ds.batch(np.arange(i, min(i + batch_size, len(ds)))) for i in range(0, len(ds), batch_size))]
-    return summarise(parts)
+    return {**summarise(parts), 'oov': ds.oov}   # oov: target notes outside the vocabulary (clipped)
 
 # %% ../nbs/11_training.ipynb #6c37060c
 def _optimizer(model, config:Config):
@@ -223,14 +221,14 @@ def fit(config:Config, out_dir=None, data=None, resume:bool=False, tensorboard:b
     with torch_threads(config.threads or None): return _fit(config, out_dir, data, resume, tensorboard, show_progress)
 
 def _fit(config, out_dir, data, resume, tensorboard, show_progress):
-    data = load_data(config) if data is None else data
-    vocab = data_vocab(config)
+    given, data = data, load_data(config) if data is None else data
+    vocab = data_vocab(config, given)
     model = build_model(config, vocab)
     out = Path(out_dir) if out_dir is not None else None
     train_ds = ChoraleWindows(data['train'], config.window, vocab, augment=config.augment, seed=config.seed,
                               max_silence=config.max_silence)
     if hasattr(model, 'fit_closed_form'):  # the Ridge baseline: one solve, no epochs
-        t0 = time.time(); model.fit_closed_form(train_ds, ChoraleWindows(data['valid'], config.window, vocab))
+        t0 = time.time(); model.fit_closed_form(train_ds)
         v = evaluate_split(model, data['valid'], config, vocab)
         history = [dict(epoch=1, train_loss=None, valid_loss=v['loss'], valid_accuracy=v['accuracy'],
                         valid_onset_accuracy=v.get('onset_accuracy'), lr=0.0, seconds=time.time() - t0)]
@@ -290,5 +288,6 @@ def predict_chorale(model, vocab:Vocab, chorale, window:int|None=None):
     window = window or model.window
     ds = ChoraleWindows([chorale], window, vocab)
     x, _, _ = ds.batch(np.arange(len(ds)))
-    pitches = vocab.class_to_pitch(model.eval()(x).argmax(-1).numpy())
-    return dataclasses.replace(chorale, pitches=pitches, onsets=None, name=f'{chorale.name} (predicted)')
+    previous = np.vstack([np.zeros((1, 4), np.int64), chorale.pitches[:-1]])         # the true step before each target
+    pitches, onsets = vocab.from_classes(model.eval()(x).argmax(-1).numpy(), previous)
+    return dataclasses.replace(chorale, pitches=pitches, onsets=onsets, name=f'{chorale.name} (predicted)')
