@@ -50,7 +50,9 @@ def generate_chorale(model:str|None=None, bars:int=16, temperature:float=0.9, se
     except (FileNotFoundError, ValueError) as e: raise SystemExit(f"--model: {e}") from None
     source = pick_chorale(prime, seed)
     start = source[:source.pickup + prime_bars * source.steps_per_bar]
-    ns = NoteSampler.fit(load_bach(split='train'), vocab, temperature=temperature) if sampler and temperature > 0 else None
+    if sampler and temperature == 0: raise SystemExit("--temperature 0 is greedy: it draws no candidates for the sampler "
+                                                      "to choose from; add --no-sampler, or give a positive temperature")
+    ns = NoteSampler.fit(load_bach(split='train'), vocab) if sampler else None   # generate applies the temperature
     piece = generate(net, vocab, start, bars * source.steps_per_bar, temperature=temperature, seed=seed, sampler=ns)
     return dataclasses.replace(piece, name=f'{Path(str(model)).stem}-seed{seed}'), model
 

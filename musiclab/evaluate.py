@@ -13,6 +13,7 @@ from .files import _atomic_write
 from .training import (ProgressCB, TrainConfig, evaluate_split, family_name, load_checkpoint, load_data, model_config,
                                save_checkpoint, train_model)
 from .models.core import count_parameters
+from .encoding import N_INPUT
 
 # %% auto #0
 __all__ = ['TIMING_CALLS', 'MODELS_DIR', 'PRETRAINED', 'DEFAULT_GRID', 'time_per_step', 'evaluate_checkpoint',
@@ -24,8 +25,8 @@ TIMING_CALLS = 50  # forward passes timed per model (the median is reported)
 
 @torch.no_grad()
 def time_per_step(model, window:int, calls:int=TIMING_CALLS):
-    "Median seconds of one forward pass on one window (1, W, 4, 5)."
-    model.eval(); x = torch.zeros(1, window, 4, 5)
+    "Median seconds of one forward pass on one window (1, W, 4, N_INPUT)."
+    model.eval(); x = torch.zeros(1, window, 4, N_INPUT)
     for _ in range(3): model(x)  # warm-up
     times = []
     for _ in range(calls):
@@ -42,7 +43,8 @@ def evaluate_checkpoint(path, data:str|None=None, splits=('test',)):
                ms_per_step=round(1000 * time_per_step(model, config.window), 3), window=config.window)
     for s in splits:
         m = evaluate_split(model, corpus[s], config, vocab)
-        row.update({f'{s}_loss': m['loss'], f'{s}_accuracy': m['accuracy'], f'{s}_onset_accuracy': m.get('onset_accuracy')})
+        row.update({f'{s}_loss': m['loss'], f'{s}_accuracy': m['accuracy'], f'{s}_onset_accuracy': m.get('onset_accuracy'),
+                    f'{s}_oov': m.get('oov', 0)})
         row.update({f'{s}_accuracy_{v}': a for v, a in m['accuracy_per_voice'].items()})
     return row
 
@@ -68,9 +70,12 @@ def pretrain(names=None, out=None, show_progress=True):
         res = train_model(model_config(recipe['family'], **recipe['model']), TrainConfig(**recipe['train']),
                           callbacks=[ProgressCB()] if show_progress else [])
         save_checkpoint(out/f'{name}.pt', res.model, res.config, res.vocab)  # weights only: no optimizer state
-        row = {**evaluate_checkpoint(out/f'{name}.pt'), 'checkpoint': f'{name}.pt'}
-        card = dict(name=name, recipe=recipe, model_config=dataclasses.asdict(res.model.config), train_config=dataclasses.asdict(res.config), train_seconds=round(time.time() - t0, 1),
-                    history=res.history, test=row, torch=torch.__version__)
+        seconds = round(time.time() - t0, 1)
+        row = {**evaluate_checkpoint(out/f'{name}.pt', splits=('valid', 'test')), 'checkpoint': f'{name}.pt'}
+        split = lambda s: {k: v for k, v in row.items() if not k.startswith(('valid_', 'test_')) or k.startswith(s)}
+        card = dict(name=name, recipe=recipe, model_config=dataclasses.asdict(res.model.config),
+                    train_config=dataclasses.asdict(res.config), train_seconds=seconds,
+                    history=res.history, valid=split('valid_'), test=split('test_'), torch=torch.__version__)
         _atomic_write(out/f'{name}.json', json.dumps(card, indent=1) + '\n')
     return out
 
@@ -82,10 +87,10 @@ def pretrained_path(name:str):
     return path
 
 def best_pretrained():
-    "Name of the pretrained model with the lowest test loss, according to the cards."
+    "Name of the pretrained model with the lowest validation loss, according to the cards (never the test loss)."
     cards = {n: json.loads((MODELS_DIR/f'{n}.json').read_text()) for n in PRETRAINED if (MODELS_DIR/f'{n}.json').exists()}
     if not cards: raise FileNotFoundError(f"{MODELS_DIR}: no pretrained models; run `musiclab pretrain`")
-    return min(cards, key=lambda n: cards[n]['test']['test_loss'])
+    return min(cards, key=lambda n: cards[n]['valid']['valid_loss'])
 
 # %% ../nbs/15_evaluate.ipynb #c26d269f
 DEFAULT_GRID = dict(window=[16, 32], dropout=[0.1, 0.3], filters=[8, 16], optimizer=['adamw', 'sgd'], lr=[1e-3, 3e-3])  # for the ConvLSTM

@@ -12,7 +12,6 @@ import numpy as np
 import torch
 from torch import nn
 from .corpus import load_bach
-from .chorales import log
 from .files import read_jsb, read_text
 from .encoding import Vocab, voice_ranges
 from .windows import ChoraleWindows
@@ -122,13 +121,10 @@ def load_data(config:TrainConfig):
     if not isinstance(data, dict): raise ValueError(f"data: {path} holds one chorale, not a train/valid/test folder")
     return {s: cs[:config.limit] if config.limit else cs for s, cs in data.items()}
 
-def data_vocab(config:TrainConfig) -> Vocab:
-    "Voice ranges of the training split (before `limit`), widened if a valid or test note lies outside them."
-    data = load_data(dataclasses.replace(config, limit=0))
-    train = voice_ranges(data['train'])
-    every = voice_ranges([c for cs in data.values() for c in cs])
-    if (every != train).any(): log.warning('valid/test notes outside the training ranges; vocabulary widened to %s', every.tolist())
-    return Vocab(every)
+def data_vocab(config:TrainConfig, data=None) -> Vocab:
+    "Vocabulary of the training split only: of `data` if given, else of `config.data` before `limit`; pitch-only for JSB files."
+    train = (load_data(dataclasses.replace(config, limit=0)) if data is None else data)['train']
+    return Vocab(voice_ranges(train), hold=not config.data.startswith('jsb:'))
 
 # %% ../nbs/11_training.ipynb #d5670597
 def save_checkpoint(path, model, config:TrainConfig, vocab:Vocab, **extra):
@@ -136,7 +132,7 @@ def save_checkpoint(path, model, config:TrainConfig, vocab:Vocab, **extra):
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     family = family_name(getattr(model, 'config', None))   # None: a module outside the registry (its weights still save)
     state = dict(state_dict=model.state_dict(), family=family, model_config=asdict(model.config) if family else None,
-                 train_config=asdict(config), vocab_ranges=vocab.ranges.tolist(), vocab_hold=bool(getattr(vocab, 'hold', False)), **extra)
+                 train_config=asdict(config), vocab_ranges=vocab.ranges.tolist(), vocab_hold=vocab.hold, **extra)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp'); os.close(fd)
     try:
         torch.save(state, tmp); os.chmod(tmp, 0o644); os.replace(tmp, path)
@@ -161,11 +157,6 @@ def _configs(ckpt:dict):
     flat = ckpt['config']
     return flat.get('model'), flat, flat
 
-def _vocab(ranges, hold:bool) -> Vocab:
-    "The checkpoint's vocabulary (an encoding without the hold symbol takes the ranges only)."
-    if any(f.name == 'hold' for f in fields(Vocab)): return Vocab(np.array(ranges), hold=hold)
-    return Vocab(np.array(ranges))
-
 def load_checkpoint(path) -> Checkpoint:
     "The model (eval mode), its TrainConfig, its Vocab and the raw dict, loaded with weights_only=True."
     path = Path(path)
@@ -177,7 +168,7 @@ def load_checkpoint(path) -> Checkpoint:
     family, model_values, train_values = _configs(ckpt)
     if family is None: raise ValueError(f"{path}: the model is outside the registry; build it yourself and load ckpt['state_dict']")
     if family not in MODELS: raise ValueError(f"{path}: unknown model family {family!r} (known: {', '.join(MODELS)})")
-    config, vocab = _known_fields(TrainConfig, train_values), _vocab(ckpt['vocab_ranges'], ckpt.get('vocab_hold', False))
+    config, vocab = _known_fields(TrainConfig, train_values), Vocab(np.array(ckpt['vocab_ranges']), hold=bool(ckpt.get('vocab_hold', False)))  # none: pitch-only
     model = build_model(_known_fields(MODELS[family].config, model_values), vocab, config.window, config.seed)
     model.load_state_dict(ckpt['state_dict']); model.eval()
     return Checkpoint(model, config, vocab, ckpt)
@@ -185,12 +176,12 @@ def load_checkpoint(path) -> Checkpoint:
 # %% ../nbs/11_training.ipynb #81e1b4f3
 @torch.no_grad()
 def evaluate_split(model, chorales, config:TrainConfig, vocab:Vocab, batch_size:int=1024):
-    "Loss (nats), accuracy, per-voice and onset accuracy of `model` on every window of `chorales`."
+    "Loss (nats), accuracy, per-voice and onset accuracy of `model` on every window of `chorales`, and the oov count."
     model.eval()
     ds = ChoraleWindows(chorales, config.window, vocab)
     parts = [step_metrics(model(x), y, onset) for x, y, onset in
              (ds.batch(np.arange(i, min(i + batch_size, len(ds)))) for i in range(0, len(ds), batch_size))]
-    return summarise(parts)
+    return {**summarise(parts), 'oov': ds.oov}   # oov: target notes outside the vocabulary (clipped)
 
 # %% ../nbs/11_training.ipynb #d178b90c
 def make_optimizer(model, config:TrainConfig):
@@ -206,7 +197,7 @@ def train_epoch(model, ds, opt, config:TrainConfig, rng):
     model.train()
     order = rng.permutation(len(ds)); total, n = 0.0, 0
     for idx in (order[i:i + config.batch_size] for i in range(0, len(order), config.batch_size)):
-        x, y, _ = ds.batch(idx)                       # x (B, W, 4, 5), y (B, 4)
+        x, y, _ = ds.batch(idx)                       # x (B, W, 4, N_INPUT), y (B, 4)
         loss = nll(model(x), y)
         opt.zero_grad(); loss.backward()
         if config.grad_clip: nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
@@ -237,7 +228,7 @@ class Learner:
     def __init__(self, model, data, config:TrainConfig, callbacks=(), vocab:Vocab|None=None):
         self.model, self.config = model, config
         self.data = load_data(config) if data is None else data
-        self.vocab = data_vocab(config) if vocab is None else vocab
+        self.vocab = data_vocab(config, data) if vocab is None else vocab  # training split only
         self.callbacks = sorted(callbacks, key=lambda cb: cb.order)
         self.history, self.start_epoch, self.epochs = [], 1, config.epochs
 
@@ -261,8 +252,7 @@ class Learner:
 
     @torch.no_grad()
     def check_model(self):
-        "A clear error, before any training, when there is nothing to train on or the model's output does not fit the vocabulary."
-        if not len(self.train_ds): raise ValueError(f"data: no training windows of {self.config.window} steps in {len(self.data['train'])} chorales")
+        "A clear error, before any training, when the model's output does not fit the vocabulary."
         x, _, _ = self.train_ds.batch(np.arange(min(2, len(self.train_ds))))              # (2, W, 4, C)
         got, want = tuple(self.model.eval()(x).shape), (len(x), 4, self.vocab.max_size)
         if got != want: raise ValueError(f"{type(self.model).__name__}: gives logits {got} for windows {tuple(x.shape)}; "
@@ -288,7 +278,7 @@ class Learner:
         if self.opt is None: raise ValueError(f"{type(self.model).__name__}: no trainable parameters and no closed-form fit")
         total, n = 0.0, 0
         for self.step, idx in enumerate(self.batches):
-            self.x, self.y, _ = self.train_ds.batch(idx)           # x (B, W, 4, 5), y (B, 4)
+            self.x, self.y, _ = self.train_ds.batch(idx)           # x (B, W, 4, N_INPUT), y (B, 4)
             self('before_batch')
             self.loss = nll(self.model(self.x), self.y)
             self.opt.zero_grad(); self.loss.backward()
@@ -475,9 +465,9 @@ def fit(model, data=None, config:TrainConfig|None=None, callbacks=(), vocab:Voca
     return FitResult(learn.model, learn.vocab, config, learn.history, best)
 
 def train_model(model_config, config:TrainConfig|None=None, data=None, callbacks=()) -> FitResult:
-    "Build a fresh model of `model_config`'s family (vocabulary of `config.data`, initialised from `config.seed`) and `fit` it."
+    "Build a fresh model of `model_config`'s family (vocabulary of the training split, initialised from `config.seed`) and `fit` it."
     config = TrainConfig() if config is None else config
-    vocab = data_vocab(config)
+    vocab = data_vocab(config, data)
     return fit(build_model(model_config, vocab, config.window, config.seed), data, config, callbacks, vocab)
 
 # %% ../nbs/11_training.ipynb #01f60937
@@ -501,5 +491,6 @@ def predict_chorale(model, vocab:Vocab, chorale, window:int|None=None):
     window = window or model.window
     ds = ChoraleWindows([chorale], window, vocab)
     x, _, _ = ds.batch(np.arange(len(ds)))
-    pitches = vocab.class_to_pitch(model.eval()(x).argmax(-1).numpy())
-    return dataclasses.replace(chorale, pitches=pitches, onsets=None, name=f'{chorale.name} (predicted)')
+    previous = np.vstack([np.zeros((1, 4), np.int64), chorale.pitches[:-1]])         # the true step before each target
+    pitches, onsets = vocab.from_classes(model.eval()(x).argmax(-1).numpy(), previous)
+    return dataclasses.replace(chorale, pitches=pitches, onsets=onsets, name=f'{chorale.name} (predicted)')

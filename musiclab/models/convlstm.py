@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 import torch
 from torch import nn
-from ..encoding import Vocab
+from ..encoding import Vocab, N_INPUT
 from .core import VoiceHeads
 
 # %% auto #0
@@ -17,16 +17,17 @@ __all__ = ['ConvLSTM', 'ConvLSTMConfig']
 # %% ../../nbs/13_convlstm.ipynb #7db44ef4
 class ConvLSTM(nn.Module):
     "Conv3D over (time, voices, features) -> LSTM over time -> 2 dense layers -> per-voice heads."
-    def __init__(self, window:int, vocab:Vocab, filters:int=16, kernel:int=3, hidden:int=16, dense:int=64, dropout:float=0.2):
+    def __init__(self, window:int, vocab:Vocab, filters:int=16, kernel:int=3, hidden:int=16, dense:int=64, dropout:float=0.2,
+                 channels:int=N_INPUT):  # input channels per voice and step
         super().__init__()
         self.window = window
-        self.conv = nn.Conv3d(1, filters, kernel_size=(kernel, 2, 5), padding=(kernel // 2, 0, 0))
+        self.conv = nn.Conv3d(1, filters, kernel_size=(kernel, 2, channels), padding=(kernel // 2, 0, 0))
         self.lstm = nn.LSTM(filters * 3, hidden, batch_first=True)
         self.dense = nn.Sequential(nn.Linear(hidden, dense), nn.ReLU(), nn.Dropout(dropout),
                                    nn.Linear(dense, dense), nn.ReLU(), nn.Dropout(dropout))
         self.heads = VoiceHeads(dense, vocab)
 
-    def forward(self, x):                                   # x: (B, W, 4, 5)
+    def forward(self, x):                                   # x: (B, W, 4, C)
         h = torch.relu(self.conv(x[:, None]))              # (B, F, W, 3, 1)
         h = h.squeeze(-1).permute(0, 2, 1, 3).flatten(2)   # (B, W, 3F)
         _, (last, _) = self.lstm(h)                         # last: (1, B, H)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 import torch
 from torch import nn
-from ..encoding import Vocab
+from ..encoding import Vocab, N_INPUT
 from .core import VoiceHeads
 
 # %% auto #0
@@ -26,17 +26,18 @@ def sinusoidal_positions(length:int, d:int):
 
 class Transformer(nn.Module):
     "Step tokens + positions -> TransformerEncoder -> mean over time -> 2-layer head -> per-voice logits."
-    def __init__(self, window:int, vocab:Vocab, d_model:int=64, heads:int=4, layers:int=4, ff:int=128, dropout:float=0.2):
+    def __init__(self, window:int, vocab:Vocab, d_model:int=64, heads:int=4, layers:int=4, ff:int=128, dropout:float=0.2,
+                 channels:int=N_INPUT):  # input channels per voice and step
         super().__init__()
         self.window = window
-        self.embed = nn.Linear(4 * 5, d_model)
+        self.embed = nn.Linear(4 * channels, d_model)
         self.register_buffer('positions', sinusoidal_positions(window, d_model), persistent=False)
         block = nn.TransformerEncoderLayer(d_model, heads, ff, dropout, batch_first=True, norm_first=True)
         self.encoder = nn.TransformerEncoder(block, layers, enable_nested_tensor=False)
         self.head = nn.Sequential(nn.LayerNorm(d_model), nn.Linear(d_model, d_model), nn.ReLU(), nn.Dropout(dropout))
         self.heads = VoiceHeads(d_model, vocab)
 
-    def forward(self, x):                                            # x: (B, W, 4, 5)
+    def forward(self, x):                                            # x: (B, W, 4, C)
         h = self.embed(x.flatten(2)) + self.positions[: x.shape[1]]  # (B, W, d)
         h = self.encoder(h).mean(1)                                  # (B, d)
         return self.heads(self.head(h))                              # (B, 4, V)
