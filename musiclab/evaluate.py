@@ -4,7 +4,7 @@
 
 # %% ../nbs/15_evaluate.ipynb #cd3d1c94
 from __future__ import annotations
-import dataclasses, gc, itertools, json, os, time
+import ctypes, dataclasses, gc, itertools, json, os, time
 from pathlib import Path
 import numpy as np
 import torch
@@ -96,7 +96,9 @@ def best_pretrained():
 DEFAULT_GRID = dict(window=[16, 32], dropout=[0.1, 0.3], filters=[8, 16], optimizer=['adamw', 'sgd'], lr=[1e-3, 3e-3])  # for the ConvLSTM
 
 def _rss_mb():
-    "Resident memory of this process in MB (Linux), or nan."
+    "Resident memory of this process in MB (Linux), once freed memory is handed back to the system; or nan."
+    try: ctypes.CDLL('libc.so.6').malloc_trim(0)   # memory the allocator keeps after a free would blur a leak by tens of MB
+    except (OSError, AttributeError): pass         # not glibc: measure as it is
     try: return int(open('/proc/self/statm').read().split()[1]) * os.sysconf('SC_PAGE_SIZE') / 2**20
     except OSError: return float('nan')
 

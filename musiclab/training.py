@@ -12,9 +12,8 @@ import numpy as np
 import torch
 from torch import nn
 from .corpus import load_bach
-from .chorales import log
 from .files import read_jsb, read_text
-from .encoding import Vocab, voice_ranges, N_INPUT
+from .encoding import Vocab, voice_ranges
 from .windows import ChoraleWindows
 from .models.core import nll, step_metrics, summarise
 from .models.ridge import Ridge, RidgeConfig
@@ -22,12 +21,12 @@ from .models.convlstm import ConvLSTM, ConvLSTMConfig
 from .models.transformer import Transformer, TransformerConfig
 
 # %% auto #0
-__all__ = ['OPTIMIZERS', 'MODELS', 'RESUME_FREE', 'LISTEN_STEPS', 'preset', 'TrainConfig', 'ModelFamily', 'model_config',
-           'family_name', 'build_model', 'load_data', 'data_vocab', 'save_checkpoint', 'Checkpoint', 'load_checkpoint',
-           'evaluate_split', 'make_optimizer', 'train_epoch', 'CancelFit', 'CancelTrain', 'Callback', 'seed_epoch',
-           'Learner', 'HistoryCB', 'ReduceLROnPlateauCB', 'EarlyStoppingCB', 'GradClipCB', 'ThreadsCB', 'ClosedFormCB',
-           'CheckpointCB', 'ProgressCB', 'continuation', 'TensorBoardCB', 'FitResult', 'default_callbacks', 'fit',
-           'train_model', 'plot_history', 'predict_chorale']
+__all__ = ['OPTIMIZERS', 'MODELS', 'EVENTS', 'RESUME_FREE', 'LISTEN_STEPS', 'preset', 'TrainConfig', 'ModelFamily',
+           'model_config', 'family_name', 'build_model', 'load_data', 'data_vocab', 'save_checkpoint', 'Checkpoint',
+           'load_checkpoint', 'evaluate_split', 'make_optimizer', 'train_epoch', 'CancelFit', 'CancelTrain', 'Callback',
+           'seed_epoch', 'Learner', 'HistoryCB', 'ReduceLROnPlateauCB', 'EarlyStoppingCB', 'GradClipCB', 'ThreadsCB',
+           'ClosedFormCB', 'CheckpointCB', 'ProgressCB', 'continuation', 'TensorBoardCB', 'FitResult',
+           'default_callbacks', 'fit', 'train_model', 'plot_history', 'predict_chorale']
 
 # %% ../nbs/11_training.ipynb #06cefb5f
 def preset(config_class, name:str='seed', **overrides):
@@ -133,7 +132,7 @@ def save_checkpoint(path, model, config:TrainConfig, vocab:Vocab, **extra):
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     family = family_name(getattr(model, 'config', None))   # None: a module outside the registry (its weights still save)
     state = dict(state_dict=model.state_dict(), family=family, model_config=asdict(model.config) if family else None,
-                 train_config=asdict(config), vocab_ranges=vocab.ranges.tolist(), vocab_hold=bool(getattr(vocab, 'hold', False)), **extra)
+                 train_config=asdict(config), vocab_ranges=vocab.ranges.tolist(), vocab_hold=vocab.hold, **extra)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp'); os.close(fd)
     try:
         torch.save(state, tmp); os.chmod(tmp, 0o644); os.replace(tmp, path)
@@ -158,11 +157,6 @@ def _configs(ckpt:dict):
     flat = ckpt['config']
     return flat.get('model'), flat, flat
 
-def _vocab(ranges, hold:bool) -> Vocab:
-    "The checkpoint's vocabulary (an encoding without the hold symbol takes the ranges only)."
-    if any(f.name == 'hold' for f in fields(Vocab)): return Vocab(np.array(ranges), hold=hold)
-    return Vocab(np.array(ranges))
-
 def load_checkpoint(path) -> Checkpoint:
     "The model (eval mode), its TrainConfig, its Vocab and the raw dict, loaded with weights_only=True."
     path = Path(path)
@@ -174,7 +168,7 @@ def load_checkpoint(path) -> Checkpoint:
     family, model_values, train_values = _configs(ckpt)
     if family is None: raise ValueError(f"{path}: the model is outside the registry; build it yourself and load ckpt['state_dict']")
     if family not in MODELS: raise ValueError(f"{path}: unknown model family {family!r} (known: {', '.join(MODELS)})")
-    config, vocab = _known_fields(TrainConfig, train_values), _vocab(ckpt['vocab_ranges'], ckpt.get('vocab_hold', False))
+    config, vocab = _known_fields(TrainConfig, train_values), Vocab(np.array(ckpt['vocab_ranges']), hold=bool(ckpt.get('vocab_hold', False)))  # none: pitch-only
     model = build_model(_known_fields(MODELS[family].config, model_values), vocab, config.window, config.seed)
     model.load_state_dict(ckpt['state_dict']); model.eval()
     return Checkpoint(model, config, vocab, ckpt)
@@ -220,6 +214,9 @@ class Callback:
     order = 0
     def __repr__(self): return type(self).__name__
 
+EVENTS = ('before_fit', 'before_epoch', 'before_train', 'before_batch', 'after_backward', 'after_batch', 'after_train',
+          'after_epoch', 'after_fit', 'cleanup_fit')
+
 def seed_epoch(config:TrainConfig, epoch:int, ds):
     "Seed everything random in one epoch from (seed, epoch); returns the numpy generator of the batch order."
     torch.manual_seed(config.seed * 100_003 + epoch)
@@ -242,6 +239,7 @@ class Learner:
     def fit(self):
         c = self.config
         self.train_ds = ChoraleWindows(self.data['train'], c.window, self.vocab, augment=c.augment, seed=c.seed, max_silence=c.max_silence)
+        self.check_model()
         self.opt = make_optimizer(self.model, c)
         try:
             self('before_fit')
@@ -251,6 +249,14 @@ class Learner:
             self('after_fit')
         finally: self('cleanup_fit')
         return self
+
+    @torch.no_grad()
+    def check_model(self):
+        "A clear error, before any training, when the model's output does not fit the vocabulary."
+        x, _, _ = self.train_ds.batch(np.arange(min(2, len(self.train_ds))))              # (2, W, 4, C)
+        got, want = tuple(self.model.eval()(x).shape), (len(x), 4, self.vocab.max_size)
+        if got != want: raise ValueError(f"{type(self.model).__name__}: gives logits {got} for windows {tuple(x.shape)}; "
+                                         f"this vocabulary needs {want}")
 
     def one_epoch(self):
         t0 = time.time()
