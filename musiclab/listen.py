@@ -13,7 +13,9 @@ from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 from IPython.display import Audio, Image, Markdown, SVG
 from IPython.core.formatters import DisplayFormatter
-from .chorales import Chorale, load_bach, log, VOICES, _atomic_write
+from .chorales import Chorale, log, VOICES, note_name
+from .corpus import load_bach
+from .files import _atomic_write
 
 # %% auto #0
 __all__ = ['ORGAN_PARTIALS', 'ATTACK_S', 'RELEASE_S', 'SYNTHS', 'PLAY_RATE', 'SCORE_SCALE', 'MAX_PAGE_HEIGHT', 'VOICE_COLORS',
@@ -185,8 +187,6 @@ def write_svg(chorale:Chorale, path, bars=None, width:int=900, scale:int=SCORE_S
 VOICE_COLORS = ('tab:red', 'tab:orange', 'tab:green', 'tab:blue')  # S A T B
 NOTE_GAP = 0.15  # steps cut from the end of every note, so that repeated notes stay visibly apart
 
-_PITCH_CLASSES = ('C', 'C#', 'D', 'Eb', 'E', 'F', 'F#', 'G', 'Ab', 'A', 'Bb', 'B')
-def _note_name(pitch:int): return _PITCH_CLASSES[pitch % 12] + str(pitch // 12 - 1)  # 60 -> 'C4'
 
 def _roll_size(c:Chorale): return (min(14, 2 + 1.3 * c.n_bars), 3.2)  # wide enough for 16ths, at most 14 in
 
@@ -212,7 +212,7 @@ def pianoroll(chorale:Chorale,
     ax.set(xlim=(at(0), at(len(c))), ylim=(low - 1.5, high + 4), xlabel='bar',
            title=f"{chorale.name} ({chorale.key})" if chorale.key else chorale.name)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_yticks(cs := [p for p in range(low - 1, high + 2) if p % 12 == 0], [_note_name(p) for p in cs])
+    ax.set_yticks(cs := [p for p in range(low - 1, high + 2) if p % 12 == 0], [note_name(p) for p in cs])
     ax.legend(loc='upper left', bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
     return ax
 
