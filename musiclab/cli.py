@@ -156,14 +156,13 @@ def train(args):
 
 # %% ../nbs/60_cli.ipynb #16be0f19
 def evaluate(args):
-    "Compare checkpoints on the test split (and valid with --splits) and write a JSON report."
-    from musiclab.evaluate import PRETRAINED, evaluate_checkpoints, pretrained_path
+    "Compare checkpoints and the baselines on the test split (valid too with --data, or --splits); write a JSON report."
+    from musiclab.evaluate import PRETRAINED, evaluate_checkpoints, pretrained_path, report_table, with_baselines
     paths = args.checkpoints or [pretrained_path(n) for n in PRETRAINED]
     splits = args.splits.split(',') if args.splits else ['valid', 'test'] if args.data else ['test']
-    rows = evaluate_checkpoints(paths, out=args.out, data=args.data, splits=splits)
-    for r in rows:
-        print(f"{r['checkpoint']}: " + ', '.join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}"
-                                                 for k, v in r.items() if k != 'checkpoint' and 'accuracy_' not in k))
+    rows = evaluate_checkpoints(paths, out=args.out if args.no_baselines else None, data=args.data, splits=splits)
+    if not args.no_baselines: rows = with_baselines(rows, out=args.out)
+    print(report_table(rows, splits).to_string(float_format=lambda v: f'{v:.4f}'))
     if args.out: print(f"wrote {args.out}")
     return 0
 
@@ -271,6 +270,7 @@ def parser():
     e.add_argument('--out', default=None, help='JSON report to write')
     e.add_argument('--data', default=None, help="evaluate on other data, e.g. jsb:PATH (default: each checkpoint's own)")
     e.add_argument('--splits', default=None, help='comma-separated splits (default: test; valid,test with --data)')
+    e.add_argument('--no-baselines', action='store_true', help='leave out the baseline rows (copy-previous, frequency, chord-ngram)')
     e.set_defaults(func=evaluate)
     g = sub.add_parser('grid', help='grid search, one JSON line per run, resumable; the flags set the base configs')
     g.add_argument('--out', default='grid.jsonl', help='JSON-lines file of results (default: %(default)s)')
