@@ -12,9 +12,9 @@ from .corpus import BACH_DIR, build_bach, load_bach
 from .training import MODELS, TrainConfig, model_config
 
 # %% auto #0
-__all__ = ['pick_chorale', 'write_all', 'generate_chorale', 'generate_cmd', 'metrics_side_by_side', 'demo', 'build_data',
-           'add_config_flags', 'configs_from_args', 'train', 'evaluate', 'parse_grid', 'grid', 'pretrain', 'bench',
-           'parser', 'main']
+__all__ = ['pick_chorale', 'write_all', 'generate_chorale', 'generate_cmd', 'metrics_side_by_side', 'prime_note', 'demo',
+           'build_data', 'add_config_flags', 'configs_from_args', 'train', 'evaluate', 'parse_grid', 'grid', 'pretrain',
+           'judge_cmd', 'bench', 'parser', 'main']
 
 # %% ../nbs/60_cli.ipynb #77e17c3b
 def pick_chorale(name:str|None=None, seed:int=0):
@@ -72,17 +72,30 @@ def generate_cmd(args):
     return piece, metrics
 
 def metrics_side_by_side(metrics):
-    "A plain-text table of the generated chorale's metrics beside Bach's test-split means."
-    rows = [f"{'metric':<24}{'generated':>12}{'Bach (test)':>14}"]
+    "A plain-text table of the generated chorale's metrics beside Bach's test-split means, with each metric's unit and better direction."
+    from musiclab.metrics import METRIC_INFO
+    number = lambda v: 'n/a' if v is None else f'{v:.3f}'
+    rows = [f"{'metric':<30}{'generated':>10}{'Bach (test)':>13}  {'better':<16}unit"]
     for k, v in metrics['chorale'].items():
-        b = metrics['bach_test_mean'][k]
-        rows.append(f"{k:<24}{'n/a' if v is None else f'{v:.3f}':>12}{'n/a' if b is None else f'{b:.3f}':>14}")
+        unit, better = METRIC_INFO.get(k, ('', ''))
+        rows.append(f"{k:<30}{number(v):>10}{number(metrics['bach_test_mean'].get(k)):>13}  {better:<16}{unit}")
     return '\n'.join(rows)
+
+def prime_note(piece, args) -> str:
+    "One line saying which bars of `piece` are Bach's prime and which are generated."
+    source = pick_chorale(args.prime, args.seed)
+    prime_steps = len(piece) - args.bars * piece.steps_per_bar
+    pickup = 'the pickup and ' if source.pickup else ''
+    n = args.prime_bars
+    return (f"prime: the first {prime_steps / piece.steps_per_bar:g} bars ({pickup}{n} bar{'s' if n != 1 else ''} of Bach's {source.name}, "
+            f"{prime_steps} steps); generated: the {args.bars} bars after it; {piece.n_bars:g} bars in all. "
+            "The metrics below cover the whole piece, prime included.")
 
 def demo(args):
     "The whole story in one command: a pretrained model writes a chorale; its files and metrics beside Bach's."
     t0 = time.time()
-    _, metrics = generate_cmd(args)
+    piece, metrics = generate_cmd(args)
+    print(prime_note(piece, args))
     print(metrics_side_by_side(metrics))
     print(f"done in {time.time() - t0:.1f} s. Open the .wav to listen and the .svg to read the score.")
     return 0
@@ -202,6 +215,18 @@ def pretrain(args):
     from musiclab.evaluate import pretrain as run
     print(f"wrote {run(args.models or None, args.out)}"); return 0
 
+# %% ../nbs/60_cli.ipynb #16e4ffe7
+def judge_cmd(args):
+    "Judge every .mid file in a folder; print the per-file rows and the summary."
+    import pandas as pd
+    from musiclab.judge import judge_folder, summarise
+    try: rows = judge_folder(args.folder)
+    except (FileNotFoundError, ValueError) as e: raise SystemExit(f"musiclab judge: error: {e}") from None
+    with pd.option_context('display.width', 200, 'display.max_columns', None):
+        print(rows.round(2).to_string()); print(); print(summarise(rows, 'summary').round(2).to_string())
+    if args.csv: rows.to_csv(args.csv); print(f"wrote {args.csv}")
+    return 0
+
 # %% ../nbs/60_cli.ipynb #0f9267ec
 def _summary(times):
     "The median and every run of a list of timings, in seconds."
@@ -286,6 +311,10 @@ def parser():
     m.add_argument('--repeats', type=int, default=5, help='runs per timing; the median is reported (default: %(default)s)')
     m.add_argument('--steps', type=int, default=1024, help='steps to generate (default: %(default)s)')
     m.set_defaults(func=lambda a: bench(a) and 0)
+    j = sub.add_parser('judge', help='measure every .mid file in a folder with the independent judge (chords, cadences, parallels, keys)')
+    j.add_argument('folder', help='folder of .mid files, e.g. the --out of several `musiclab generate` runs')
+    j.add_argument('--csv', default=None, help='also write the per-file rows to this CSV file')
+    j.set_defaults(func=judge_cmd)
     return p
 
 def main(argv=None):
