@@ -116,7 +116,7 @@ def _parse_text(text:str, where:str):
             rows.append([_text_pitch(c, f"{where} line {i}") for c in cells]); lines.append(i)
         if len(rows) > LIMITS.max_steps: _check_limit(where, 'steps', len(rows), 'max_steps')
     if not rows: raise ChoraleError(f"{where}: no steps found (the file is empty)")
-    a = np.array(rows).astype(np.int64)  # (T, 4); strings of at most 3 digits from the fast path
+    a = np.array(list(map(int, itertools.chain.from_iterable(rows))), np.int64).reshape(-1, 4)  # (T, 4); the fast path's digits are strings
     if (a > MIDI_MAX).any():
         r, v = np.argwhere(a > MIDI_MAX)[0]; raise ChoraleError(f"{where} line {lines[r]}: pitch {a[r, v]} is outside 0..{MIDI_MAX}")
     _warn_unsingable(a, lambda t: f"{where} line {lines[t]}", 'line')
@@ -555,7 +555,7 @@ def _read_npy(raw:bytes, where):
         raise ChoraleError(f"{where}: the header claims shape {shape} ({n * dtype.itemsize:,} bytes), the file holds {len(raw) - start:,}")
     return np.frombuffer(raw, dtype, n, start).reshape(shape, order='F' if fortran else 'C')
 
-_COMBOS = {n: list(itertools.combinations(range(4), n)) for n in range(5)}
+_COMBOS = {n: np.array(list(itertools.combinations(range(4), n))) for n in range(5)}
 _CENTRES = np.array([72., 64., 57., 48.])  # where each voice is assumed to be before it has sounded
 
 def _grid_from_name(path, steps_per_quarter):
@@ -591,23 +591,37 @@ def _check_values(values, lens, where, silence=()):
                if np.isfinite(v) and v != round(v) else f'pitch {v:g} is outside 1..{MIDI_MAX}')
         raise ChoraleError(f"{where} frame {t}: {why}")
 
-def _assign_voices(lens, values, where):
+def _assign_voices(lens, values, where, first=None):
     "(T, 4) pitches from frames of sounding pitches: full frames high to low, others to the voices nearest their last note."
     T = len(lens); out = np.zeros((T, 4), np.int64)
+    if first is None: first = np.arange(T) == 0                        # (T,) where a chorale starts (many may be batched)
     if (lens > 4).any():
         t = int(np.flatnonzero(lens > 4)[0]); raise ChoraleError(f"{where} frame {t}: {lens[t]} pitches sound at once; expected at most 4")
-    starts = np.cumsum(lens) - lens
-    full = np.flatnonzero(lens == 4)
-    out[full] = -np.sort(-values[starts[full, None] + np.arange(4)], axis=1)
-    prev, last = np.zeros(4), -1
-    for t in np.flatnonzero(lens < 4):
-        k = np.searchsorted(full, t) - 1
-        if k >= 0 and full[k] > last: prev = out[full[k]].astype(float)  # a full frame since: every voice moved there
-        notes = sorted(values[starts[t]:starts[t] + lens[t]], reverse=True)
-        ref = np.where(prev > 0, prev, _CENTRES)
-        best = min(_COMBOS[len(notes)], key=lambda vs: sum(abs(ref[v] - p) for v, p in zip(vs, notes)))
-        for v, p in zip(best, notes): out[t, v] = p
-        prev, last = np.where(out[t] > 0, out[t], prev), t
+    notes = np.zeros((T, 4)); notes[np.arange(4) < lens[:, None]] = values
+    notes = -np.sort(-notes, axis=1)                                   # (T, 4) high to low, padded with 0
+    full = lens == 4
+    out[full] = notes[full]
+    # A frame with fewer notes depends on the one before it, so partial frames go in waves: first every partial frame
+    # right after a full one (or at the start), then every one right after those, and so on.
+    steps = np.arange(T)
+    newest_full = np.maximum.accumulate(np.where(full, steps, -1))    # (T,) the last full frame at or before each step
+    start = np.maximum.accumulate(np.where(first, steps, 0))          # (T,) where each step's chorale starts
+    newest_full = np.where(newest_full >= start, newest_full, -1)     # a full frame of an earlier chorale does not count
+    depth = np.where(full, -1, steps - np.maximum(newest_full, start - 1) - 1)  # (T,) 0 = first partial frame of a run
+    before = np.zeros((T, 4))                                          # (T, 4) last pitch of each voice after each step
+    before[full] = notes[full]
+    for wave in range(int(depth.max()) + 1):
+        ts = np.flatnonzero(depth == wave)
+        prev = before[ts - 1] if wave else np.where(newest_full[ts, None] >= 0, before[np.maximum(newest_full[ts], 0)], 0)
+        ref = np.where(prev > 0, prev, _CENTRES)                       # (F, 4) where each voice is expected
+        for n in range(1, 4):
+            sel = np.flatnonzero(lens[ts] == n)
+            if not len(sel): continue
+            combos = _COMBOS[n]                                        # (K, n) voice choices, in itertools order
+            cost = np.abs(ref[sel][:, combos] - notes[ts[sel], None, :n]).sum(-1)   # (F, K)
+            voices = combos[cost.argmin(1)]                            # (F, n) the first cheapest choice
+            out[ts[sel, None], voices] = notes[ts[sel], :n]
+        before[ts] = np.where(out[ts] > 0, out[ts], prev)
     return out
 
 def _frames_to_pitches(frames, where):
@@ -674,11 +688,18 @@ def _jsb_frames(data, path):
         splits[s] = [_frame_values(c, f"{path} {s}[{i}]") for i, c in enumerate(v)]
     separated = any((vals == -1).any() for v in splits.values() for _, vals in v)
     if not separated:
-        out = {}
         for s, v in splits.items():
             for i, (lens, vals) in enumerate(v): _check_values(vals, lens, f"{path} {s}[{i}]")
-            out[s] = [_assign_voices(lens, vals, f"{path} {s}[{i}]") for i, (lens, vals) in enumerate(v)]
-        return out
+        pairs = [p for v in splits.values() for p in v]  # all chorales in one pass: the voice matching is vectorised
+        lens = np.concatenate([l for l, _ in pairs]); firsts = np.zeros(len(lens), bool)
+        ends = np.cumsum([len(l) for l, _ in pairs]); firsts[ends - np.array([len(l) for l, _ in pairs])] = True
+        if (lens > 4).any():  # name the chorale
+            k = next(k for k, (l, _) in enumerate(pairs) if (l > 4).any())
+            s, i = next((s, i) for s, v in splits.items() for i in range(len(v)) if v[i] is pairs[k])
+            _assign_voices(pairs[k][0], pairs[k][1], f"{path} {s}[{i}]")
+        pitches = np.split(_assign_voices(lens, np.concatenate([v for _, v in pairs]), str(path), firsts), ends[:-1])
+        it = iter(pitches)
+        return {s: [next(it) for _ in v] for s, v in splits.items()}
     for s, v in splits.items():
         for i, (lens, _) in enumerate(v):
             if (lens != 4).any():
