@@ -37,6 +37,8 @@ def evaluate_checkpoint(path, data:str|None=None, splits=('test',)):
     "One row of the report: the checkpoint's measures on `splits` of its own data (or of `data`, e.g. jsb:PATH)."
     model, config, vocab, ckpt = load_checkpoint(path)
     if data: config = dataclasses.replace(config, data=data, limit=0)
+    elif config.data != 'bach':  # a path stored in a file someone sent you is not read unless you name it yourself
+        raise ValueError(f"{path}: trained on {config.data}; name the data to evaluate on (--data {config.data}, or data= here)")
     corpus = load_data(dataclasses.replace(config, limit=0))
     row = dict(checkpoint=str(path), model=family_name(model.config), data=config.data, parameters=count_parameters(model) or
                sum(p.numel() for p in model.parameters()), file_kb=round(Path(path).stat().st_size / 1024, 1),
