@@ -4,7 +4,7 @@
 
 # %% ../nbs/60_cli.ipynb #ee67efb4
 from __future__ import annotations
-import argparse, dataclasses, filecmp, json, random, statistics, tempfile, time
+import argparse, dataclasses, filecmp, json, math, os, pickle, random, statistics, tempfile, time
 from dataclasses import fields
 from fastcore.docments import docments
 from pathlib import Path
@@ -45,11 +45,13 @@ def generate_chorale(model:str|None=None, bars:int=16, temperature:float=0.9, se
     from musiclab.generate import generate
     from musiclab.sampler import NoteSampler
     from musiclab.training import load_checkpoint
+    source = pick_chorale(prime, seed)
+    start = source[:source.pickup + prime_bars * source.steps_per_bar]
+    if not len(start): raise SystemExit(f"--prime-bars 0: {source.name} has no pickup, so the prime would be empty and the "
+                                        "model would start from silence; give --prime-bars 1 or more")
     model = model or best_pretrained()
     try: net, config, vocab, _ = load_checkpoint(pretrained_path(model) if model in PRETRAINED else model)
     except (FileNotFoundError, ValueError) as e: raise SystemExit(f"--model: {e}") from None
-    source = pick_chorale(prime, seed)
-    start = source[:source.pickup + prime_bars * source.steps_per_bar]
     if sampler and temperature == 0: raise SystemExit("--temperature 0 is greedy: it draws no candidates for the sampler "
                                                       "to choose from; add --no-sampler, or give a positive temperature")
     ns = NoteSampler.fit(load_bach(split='train'), vocab) if sampler else None   # generate applies the temperature
@@ -62,13 +64,14 @@ def generate_cmd(args):
     t0 = time.time()
     piece, model = generate_chorale(args.model, args.bars, args.temperature, args.seed, args.prime, args.prime_bars, not args.no_sampler)
     t_gen = time.time() - t0
+    earlier = {p.name for p in Path(args.out).glob(f'{piece.name}.*')} if Path(args.out).is_dir() else set()  # same model and seed
     paths = write_all(piece, Path(args.out), bpm=args.bpm)
     metrics = dict(chorale=_json_safe(evaluate_chorale(piece)), bach_test_mean=_json_safe(bach_reference('test')),
                    model=str(model), seed=args.seed, temperature=args.temperature, bars=args.bars, sampler=not args.no_sampler)
     mpath = Path(args.out)/f'{piece.name}.metrics.json'
     mpath.write_text(json.dumps(metrics, indent=1) + '\n')
     print(f"{piece} by {model} in {t_gen:.1f} s")
-    for p in paths + [mpath]: print(f"  wrote {p}")
+    for p in paths + [mpath]: print(f"  wrote {p}" + (' (replacing the file of an earlier run with this model and seed)' if p.name in earlier else ''))
     return piece, metrics
 
 def metrics_side_by_side(metrics):
@@ -264,8 +267,12 @@ def bench(args):
     return out
 
 # %% ../nbs/60_cli.ipynb #c159e986
+class _Parser(argparse.ArgumentParser):
+    "argparse with the CLI's one error style: `musiclab <command>: <what>: <why>` on one line, no usage block."
+    def error(self, message): self.exit(2, f"{self.prog}: {message}\n")
+
 def parser():
-    p = argparse.ArgumentParser(prog='musiclab', description='Symbolic music generation with Bach chorales.')
+    p = _Parser(prog='musiclab', description='Symbolic music generation with Bach chorales.')
     sub = p.add_subparsers(dest='command', required=True)
     for name, func, help in (('demo', demo, 'generate a chorale with the best pretrained model and compare it with Bach'),
                              ('generate', lambda a: generate_cmd(a) and 0, 'generate a chorale: .mid, .wav, .svg, .png, metrics.json')):
@@ -306,7 +313,7 @@ def parser():
     r.add_argument('--out', default=None, help='folder (default: data/models)')
     r.set_defaults(func=pretrain)
     m = sub.add_parser('bench', help='time corpus loading, generation, inference and training epochs (medians)')
-    m.add_argument('what', nargs='*', default=['load', 'generate', 'infer'], choices=['load', 'generate', 'infer', 'epoch'],
+    m.add_argument('what', nargs='*', default=None, metavar='{load,generate,infer,epoch}',  # checked in _check_args: argparse rejects an empty list with choices
                    help='what to time (default: load generate infer; epoch takes minutes)')
     m.add_argument('--repeats', type=int, default=5, help='runs per timing; the median is reported (default: %(default)s)')
     m.add_argument('--steps', type=int, default=1024, help='steps to generate (default: %(default)s)')
@@ -317,12 +324,52 @@ def parser():
     j.set_defaults(func=judge_cmd)
     return p
 
-def main(argv=None):
-    "Entry point of the `musiclab` command."
-    args = parser().parse_args(argv)
+def _check_args(args):
+    "Refuse bad flags and paths before any work starts, naming the flag."
+    def bad(flag, why): raise SystemExit(f"--{flag}: {why}")
+    out = getattr(args, 'out', None)
+    folder_out = args.command in ('demo', 'generate', 'train', 'build-data', 'pretrain')
+    if out is not None and folder_out and Path(out).exists() and not Path(out).is_dir(): bad('out', f"{out} is a file; give a folder")
+    if out is not None and not folder_out and Path(out).is_dir(): bad('out', f"{out} is a folder; give a file name")
     if args.command in ('demo', 'generate'):
-        for flag, bad, want in (('bars', args.bars < 1, '1 or more'), ('bpm', args.bpm <= 0, 'a positive tempo'),
-                                ('temperature', args.temperature < 0, '0 or more'), ('prime-bars', args.prime_bars < 0, '0 or more')):
-            if bad: raise SystemExit(f"musiclab {args.command}: error: --{flag}: expected {want}, got {getattr(args, flag.replace('-', '_'))}")
-    result = args.func(args)
+        if args.bars < 1: bad('bars', f"expected 1 or more, got {args.bars}")
+        if not (math.isfinite(args.bpm) and args.bpm > 0): bad('bpm', f"expected a positive tempo, got {args.bpm}")
+        if not (math.isfinite(args.temperature) and args.temperature >= 0): bad('temperature', f"expected a finite number 0 or more, got {args.temperature}")
+        if args.prime_bars < 0: bad('prime-bars', f"expected 0 or more, got {args.prime_bars}")
+    if args.command == 'pretrain':
+        from musiclab.evaluate import PRETRAINED
+        unknown = [m for m in args.models if m not in PRETRAINED]
+        if unknown: raise SystemExit(f"{unknown[0]}: not a pretrained model (known: {', '.join(PRETRAINED)})")
+    if args.command == 'evaluate':
+        missing = [c for c in args.checkpoints if not Path(c).is_file()]
+        if missing: raise SystemExit(f"{missing[0]}: no such checkpoint" + (' (it is a folder)' if Path(missing[0]).is_dir() else ''))
+    if args.command == 'bench':
+        args.what = args.what or ['load', 'generate', 'infer']
+        if (unknown := [w for w in args.what if w not in ('load', 'generate', 'infer', 'epoch')]):
+            raise SystemExit(f"{unknown[0]}: not something to time (choose from load, generate, infer, epoch)")
+        if args.repeats < 1: bad('repeats', f"expected 1 or more, got {args.repeats}")
+        if args.steps < 1: bad('steps', f"expected 1 or more, got {args.steps}")
+
+def _one_line(message, command):
+    "An error message in the CLI's style: `musiclab <command>: <what>: <why>`, one line."
+    message = ' '.join(str(message).split()) or 'failed'
+    for prefix in ('musiclab: error: ', 'musiclab: ', f'musiclab {command}: error: '): message = message.removeprefix(prefix)
+    return message if message.startswith(f'musiclab {command}:') else f"musiclab {command}: {message}"
+
+def main(argv=None):
+    "Entry point of the `musiclab` command. Every error is one line on stderr, never a traceback (MUSICLAB_DEBUG=1 shows it)."
+    args = parser().parse_args(argv)
+    try:
+        _check_args(args)
+        result = args.func(args)
+    except SystemExit as e:
+        if isinstance(e.code, str): raise SystemExit(_one_line(e.code, args.command)) from None
+        raise
+    except KeyboardInterrupt: raise SystemExit(f"musiclab {args.command}: interrupted") from None
+    except Exception as e:
+        if os.environ.get('MUSICLAB_DEBUG'): raise
+        why = str(e).strip().splitlines()[0] if str(e).strip() else ''
+        known = isinstance(e, (ValueError, OSError, KeyError, EOFError, pickle.UnpicklingError))
+        raise SystemExit(_one_line(why if known and why else f"{type(e).__name__}: {why} (set MUSICLAB_DEBUG=1 for the traceback)",
+                                   args.command)) from None
     return result if isinstance(result, int) else 0

@@ -42,6 +42,8 @@ def evaluate_checkpoint(path, data:str|None=None, splits=('test',)):
         log.warning('%s: trained on the bundled corpus, which overlaps the JSB test split: no JSB test figures', path)
         splits = [s for s in splits if s != 'test']
     if data: config = dataclasses.replace(config, data=data, limit=0)
+    elif config.data != 'bach':  # a path stored in a file someone sent you is not read unless you name it yourself
+        raise ValueError(f"{path}: trained on {config.data}; name the data to evaluate on (--data {config.data}, or data= here)")
     corpus = load_data(dataclasses.replace(config, limit=0))
     row = dict(checkpoint=str(path), model=family_name(model.config), data=config.data, parameters=count_parameters(model) or
                sum(p.numel() for p in model.parameters()), file_kb=round(Path(path).stat().st_size / 1024, 1),
