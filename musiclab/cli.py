@@ -114,6 +114,7 @@ def config_from_args(args) -> Config:
 
 def train(args):
     "Train a model from flags; the best checkpoint goes to OUT/best.pt."
+    if args.model == 'gpt': from musiclab.gpt_training import train_cmd; return train_cmd(args)  # REMI GPT (notebook 55)
     from musiclab.training import fit, plot_history
     config = config_from_args(args)
     print(config)
@@ -194,6 +195,9 @@ def bench(args):
         for name in ('ridge', 'convlstm', 'transformer'):  # one epoch at the default Config, timed inside `fit`
             out[f'epoch_{name}'] = _summary([fit(Config(model=name, epochs=1), show_progress=False).history[0]['seconds']
                                              for _ in range(args.repeats)])
+    if 'kv' in args.what:  # KV cache against full recomputation, one run each (notebook 52)
+        from musiclab.models.gpt import bench_kv
+        out[f'kv_{args.steps}_tokens'] = bench_kv(args.steps)
     print(json.dumps(out, indent=1))
     return out
 
@@ -225,6 +229,8 @@ def parser():
     t.add_argument('--resume', action='store_true', help='continue from OUT/last.pt')
     t.add_argument('--tensorboard', action='store_true', help='log scalars, histograms and audio to OUT/runs')
     add_config_flags(t); t.set_defaults(func=train)
+    from musiclab.gpt_training import add_gpt_commands, add_gpt_flags  # `--model gpt` flags and `musiclab tokenize`
+    add_gpt_flags(t); add_gpt_commands(sub)
     e = sub.add_parser('evaluate', help='compare checkpoints side by side and write a JSON report')
     e.add_argument('checkpoints', nargs='*', help='checkpoint files (default: the pretrained models)')
     e.add_argument('--out', default=None, help='JSON report to write')
@@ -241,8 +247,8 @@ def parser():
     r.add_argument('--out', default=None, help='folder (default: data/models)')
     r.set_defaults(func=pretrain)
     m = sub.add_parser('bench', help='time corpus loading, generation, inference and training epochs (medians)')
-    m.add_argument('what', nargs='*', default=['load', 'generate', 'infer'], choices=['load', 'generate', 'infer', 'epoch'],
-                   help='what to time (default: load generate infer; epoch takes minutes)')
+    m.add_argument('what', nargs='*', default=['load', 'generate', 'infer'], choices=['load', 'generate', 'infer', 'epoch', 'kv'],
+                   help='what to time (default: load generate infer; epoch takes minutes; kv: GPT decoding with/without the KV cache)')
     m.add_argument('--repeats', type=int, default=5, help='runs per timing; the median is reported (default: %(default)s)')
     m.add_argument('--steps', type=int, default=1024, help='steps to generate (default: %(default)s)')
     m.set_defaults(func=lambda a: bench(a) and 0)
