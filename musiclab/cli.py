@@ -127,6 +127,8 @@ def train(args):
 # %% ../nbs/60_cli.ipynb #16be0f19
 def evaluate(args):
     "Compare checkpoints on the test split (and valid with --splits) and write a JSON report."
+    from musiclab.gpt_training import is_gpt_checkpoint  # GPT checkpoints (notebook 55): per-token NLL, e.g. on jsb:PATH
+    if args.checkpoints and all(map(is_gpt_checkpoint, args.checkpoints)): from musiclab.gpt_training import evaluate_cmd; return evaluate_cmd(args)
     from musiclab.evaluate import PRETRAINED, evaluate_checkpoints, pretrained_path
     paths = args.checkpoints or [pretrained_path(n) for n in PRETRAINED]
     splits = args.splits.split(',') if args.splits else ['valid', 'test'] if args.data else ['test']
