@@ -127,9 +127,9 @@ def _add_flag(group, name:str, default, help:str):
     if isinstance(default, bool): group.add_argument(_flag(name), action=argparse.BooleanOptionalAction, default=None, help=help)
     else: group.add_argument(_flag(name), type=type(default), default=None, metavar=type(default).__name__.upper(), help=help)
 
-def add_config_flags(p):
+def add_config_flags(p, other_models=()):
     "--model, --preset, one flag per TrainConfig field and one per field of every family's config, with its comment as help."
-    p.add_argument('--model', choices=sorted(MODELS), default='convlstm', help='model family (default: %(default)s)')
+    p.add_argument('--model', choices=sorted(MODELS) + list(other_models), default='convlstm', help='model family (default: %(default)s)')
     p.add_argument('--preset', choices=sorted(TrainConfig.presets), default='seed', help="named sizes of the model and the training "
                    "(default: %(default)s, the seed's sizes)")
     group, docs = p.add_argument_group('training (TrainConfig: any --model)'), docments(TrainConfig)
@@ -159,6 +159,7 @@ def configs_from_args(args):
 
 def train(args):
     "Train a model from flags; the best checkpoint goes to OUT/best.pt."
+    if args.model == 'gpt': from musiclab.gpt_training import train_cmd; return train_cmd(args)  # REMI GPT (notebook 55)
     from musiclab.training import CheckpointCB, ProgressCB, TensorBoardCB, train_model
     model_cfg, config = configs_from_args(args)
     print(model_cfg); print(config)
@@ -173,6 +174,8 @@ def train(args):
 # %% ../nbs/60_cli.ipynb #16be0f19
 def evaluate(args):
     "Compare checkpoints and the baselines on the test split (valid too with --data, or --splits); write a JSON report."
+    from musiclab.gpt_training import is_gpt_checkpoint  # GPT checkpoints (notebook 55): per-token NLL, e.g. on jsb:PATH
+    if args.checkpoints and all(map(is_gpt_checkpoint, args.checkpoints)): from musiclab.gpt_training import evaluate_cmd; return evaluate_cmd(args)
     from musiclab.evaluate import PRETRAINED, evaluate_checkpoints, pretrained_path, report_table, with_baselines
     paths = args.checkpoints or [pretrained_path(n) for n in PRETRAINED]
     splits = args.splits.split(',') if args.splits else ['valid', 'test'] if args.data else ['test']
@@ -263,6 +266,9 @@ def bench(args):
         for name in ('ridge', 'convlstm', 'transformer'):  # one epoch at the seed's sizes, timed inside `fit`
             out[f'epoch_{name}'] = _summary([train_model(model_config(name), TrainConfig(epochs=1)).history[0]['seconds']
                                              for _ in range(args.repeats)])
+    if 'kv' in args.what:  # KV cache against full recomputation, one run each (notebook 52)
+        from musiclab.models.gpt import bench_kv
+        out[f'kv_{args.steps}_tokens'] = bench_kv(args.steps)
     print(json.dumps(out, indent=1))
     return out
 
@@ -296,7 +302,9 @@ def parser():
     t.add_argument('--out', default='runs/train', help='folder for best.pt, last.pt and TensorBoard logs (default: %(default)s)')
     t.add_argument('--resume', action='store_true', help='continue from OUT/last.pt')
     t.add_argument('--tensorboard', action='store_true', help='log scalars, histograms and audio to OUT/runs')
-    add_config_flags(t); t.set_defaults(func=train)
+    add_config_flags(t, other_models=('gpt',)); t.set_defaults(func=train)
+    from musiclab.gpt_training import add_gpt_commands, add_gpt_flags  # `--model gpt` flags and `musiclab tokenize`
+    add_gpt_flags(t); add_gpt_commands(sub)
     e = sub.add_parser('evaluate', help='compare checkpoints side by side and write a JSON report')
     e.add_argument('checkpoints', nargs='*', help='checkpoint files (default: the pretrained models)')
     e.add_argument('--out', default=None, help='JSON report to write')
@@ -313,8 +321,8 @@ def parser():
     r.add_argument('--out', default=None, help='folder (default: data/models)')
     r.set_defaults(func=pretrain)
     m = sub.add_parser('bench', help='time corpus loading, generation, inference and training epochs (medians)')
-    m.add_argument('what', nargs='*', default=None, metavar='{load,generate,infer,epoch}',  # checked in _check_args: argparse rejects an empty list with choices
-                   help='what to time (default: load generate infer; epoch takes minutes)')
+    m.add_argument('what', nargs='*', default=None, metavar='{load,generate,infer,epoch,kv}',  # checked in _check_args: argparse rejects an empty list with choices
+                   help='what to time (default: load generate infer; epoch takes minutes; kv: GPT decoding with/without the KV cache)')
     m.add_argument('--repeats', type=int, default=5, help='runs per timing; the median is reported (default: %(default)s)')
     m.add_argument('--steps', type=int, default=1024, help='steps to generate (default: %(default)s)')
     m.set_defaults(func=lambda a: bench(a) and 0)
@@ -345,8 +353,8 @@ def _check_args(args):
         if missing: raise SystemExit(f"{missing[0]}: no such checkpoint" + (' (it is a folder)' if Path(missing[0]).is_dir() else ''))
     if args.command == 'bench':
         args.what = args.what or ['load', 'generate', 'infer']
-        if (unknown := [w for w in args.what if w not in ('load', 'generate', 'infer', 'epoch')]):
-            raise SystemExit(f"{unknown[0]}: not something to time (choose from load, generate, infer, epoch)")
+        if (unknown := [w for w in args.what if w not in ('load', 'generate', 'infer', 'epoch', 'kv')]):
+            raise SystemExit(f"{unknown[0]}: not something to time (choose from load, generate, infer, epoch, kv)")
         if args.repeats < 1: bad('repeats', f"expected 1 or more, got {args.repeats}")
         if args.steps < 1: bad('steps', f"expected 1 or more, got {args.steps}")
 
