@@ -4,7 +4,6 @@
 
 # %% ../nbs/24_ablation.ipynb #95d3d0c8
 from __future__ import annotations
-import numpy as np
 import pandas as pd
 from .generate import generate
 from .metrics import METRIC_NAMES, evaluate_chorale

@@ -4,14 +4,16 @@
 
 # %% ../nbs/60_cli.ipynb #ee67efb4
 from __future__ import annotations
-import argparse, dataclasses, filecmp, json, random, statistics, sys, tempfile, time
+import argparse, dataclasses, filecmp, json, random, statistics, tempfile, time
+from dataclasses import fields
+from fastcore.docments import docments
 from pathlib import Path
 from .corpus import BACH_DIR, build_bach, load_bach
-from .training import Config, PRESETS
+from .training import MODELS, TrainConfig, model_config
 
 # %% auto #0
 __all__ = ['pick_chorale', 'write_all', 'generate_chorale', 'generate_cmd', 'metrics_side_by_side', 'demo', 'build_data',
-           'add_config_flags', 'config_from_args', 'train', 'evaluate', 'parse_grid', 'grid', 'pretrain', 'bench',
+           'add_config_flags', 'configs_from_args', 'train', 'evaluate', 'parse_grid', 'grid', 'pretrain', 'bench',
            'parser', 'main']
 
 # %% ../nbs/60_cli.ipynb #77e17c3b
@@ -48,7 +50,9 @@ def generate_chorale(model:str|None=None, bars:int=16, temperature:float=0.9, se
     except (FileNotFoundError, ValueError) as e: raise SystemExit(f"--model: {e}") from None
     source = pick_chorale(prime, seed)
     start = source[:source.pickup + prime_bars * source.steps_per_bar]
-    ns = NoteSampler.fit(load_bach(split='train'), vocab, temperature=temperature) if sampler and temperature > 0 else None
+    if sampler and temperature == 0: raise SystemExit("--temperature 0 is greedy: it draws no candidates for the sampler "
+                                                      "to choose from; add --no-sampler, or give a positive temperature")
+    ns = NoteSampler.fit(load_bach(split='train'), vocab) if sampler else None   # generate applies the temperature
     piece = generate(net, vocab, start, bars * source.steps_per_bar, temperature=temperature, seed=seed, sampler=ns)
     return dataclasses.replace(piece, name=f'{Path(str(model)).stem}-seed{seed}'), model
 
@@ -99,28 +103,55 @@ def build_data(args):
     print(f"a rebuild gives identical files ({time.time() - t0:.1f} s)"); return 0
 
 # %% ../nbs/60_cli.ipynb #4a92fb8a
-def add_config_flags(p):
-    "One flag per Config field (`--lr 0.001`, `--augment/--no-augment`), default None = keep the preset's value."
-    for f in dataclasses.fields(Config):
-        flag, default = '--' + f.name.replace('_', '-'), f.default
-        if isinstance(default, bool): p.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=f'(default: {default})')
-        else: p.add_argument(flag, type=type(default), default=None, metavar=type(default).__name__.upper(), help=f'(default: {default})')
+def _flag(name:str): return '--' + name.replace('_', '-')
 
-def config_from_args(args) -> Config:
-    "The preset named by --preset (or the defaults), with every flag that was given."
-    given = {f.name: getattr(args, f.name) for f in dataclasses.fields(Config) if getattr(args, f.name, None) is not None}
-    try: return Config.preset(args.preset, **given) if args.preset else Config(**given)
-    except ValueError as e: raise SystemExit(f"musiclab: error: --{str(e).replace('_', '-')}") from None
+def _add_flag(group, name:str, default, help:str):
+    "A flag for one config field, default None (= keep the preset's value); booleans get --x/--no-x."
+    help = f"{help or ''} (default: {default})".replace('%', '%%')
+    if isinstance(default, bool): group.add_argument(_flag(name), action=argparse.BooleanOptionalAction, default=None, help=help)
+    else: group.add_argument(_flag(name), type=type(default), default=None, metavar=type(default).__name__.upper(), help=help)
+
+def add_config_flags(p):
+    "--model, --preset, one flag per TrainConfig field and one per field of every family's config, with its comment as help."
+    p.add_argument('--model', choices=sorted(MODELS), default='convlstm', help='model family (default: %(default)s)')
+    p.add_argument('--preset', choices=sorted(TrainConfig.presets), default='seed', help="named sizes of the model and the training "
+                   "(default: %(default)s, the seed's sizes)")
+    group, docs = p.add_argument_group('training (TrainConfig: any --model)'), docments(TrainConfig)
+    for f in fields(TrainConfig): _add_flag(group, f.name, f.default, docs[f.name])
+    owners = {}                                                  # field name -> the families that have it
+    for name, family in MODELS.items():
+        for f in fields(family.config): owners.setdefault(f.name, []).append(name)
+    for name, family in MODELS.items():
+        group, docs = p.add_argument_group(f'--model {name} ({family.config.__name__})'), docments(family.config)
+        for f in fields(family.config):
+            if owners[f.name][0] != name: continue               # listed once, under the first family that has it
+            also = f" (also --model {', '.join(owners[f.name][1:])})" if len(owners[f.name]) > 1 else ''
+            _add_flag(group, f.name, f.default, (docs[f.name] or '') + also)
+
+def configs_from_args(args):
+    "(model config, TrainConfig) from --model, --preset and every flag given."
+    family = MODELS[args.model]
+    def given(cls): return {f.name: getattr(args, f.name) for f in fields(cls) if getattr(args, f.name, None) is not None}
+    mine = given(family.config)
+    other = sorted({n for name, f in MODELS.items() if name != args.model for n in given(f.config)} - set(mine))
+    if other: raise SystemExit(f"musiclab: error: {_flag(other[0])}: not a setting of --model {args.model} "
+                               f"(its settings: {', '.join(_flag(f.name) for f in fields(family.config))})")
+    try: return model_config(args.model, args.preset, **mine), TrainConfig.preset(args.preset, **given(TrainConfig))
+    except ValueError as e:
+        name, _, why = str(e).partition(':')
+        raise SystemExit(f"musiclab: error: {_flag(name)}:{why}") from None
 
 def train(args):
     "Train a model from flags; the best checkpoint goes to OUT/best.pt."
-    from musiclab.training import fit, plot_history
-    config = config_from_args(args)
-    print(config)
-    res = fit(config, out_dir=args.out, resume=args.resume, tensorboard=args.tensorboard)
+    from musiclab.training import CheckpointCB, ProgressCB, TensorBoardCB, train_model
+    model_cfg, config = configs_from_args(args)
+    print(model_cfg); print(config)
+    callbacks = [CheckpointCB(args.out, resume=args.resume), ProgressCB()] + ([TensorBoardCB(args.out)] if args.tensorboard else [])
+    res = train_model(model_cfg, config, callbacks=callbacks)
     best = min(res.history, key=lambda h: h['valid_loss'])
-    print(f"best valid loss {best['valid_loss']:.4f} nats (epoch {best['epoch']}), onset accuracy "
-          f"{best['valid_onset_accuracy']:.3f}; {sum(h['seconds'] for h in res.history):.1f} s of training; wrote {res.best_path}")
+    onset = 'n/a' if best['valid_onset_accuracy'] is None else f"{best['valid_onset_accuracy']:.3f}"
+    print(f"best valid loss {best['valid_loss']:.4f} nats (epoch {best['epoch']}), onset accuracy {onset}; "
+          f"{sum(h['seconds'] for h in res.history):.1f} s of training; wrote {res.best_path}")
     return 0
 
 # %% ../nbs/60_cli.ipynb #16be0f19
@@ -136,22 +167,33 @@ def evaluate(args):
     if args.out: print(f"wrote {args.out}")
     return 0
 
-def parse_grid(values):
-    "['window=16,32', 'lr=0.001,0.003'] -> {'window': [16, 32], 'lr': [0.001, 0.003]}, typed by Config."
+def _typed(kind, text:str):
+    "`text` as a value of type `kind`; booleans are true/false."
+    if kind is bool:
+        if text.lower() not in ('true', 'false'): raise ValueError(f"expected true or false, got {text!r}")
+        return text.lower() == 'true'
+    return kind(text)
+
+def parse_grid(values, family:str='convlstm'):
+    "['window=16,32', 'lr=0.001,0.003'] -> {'window': [16, 32], 'lr': [0.001, 0.003]}, typed by TrainConfig and the family's config."
     from musiclab.evaluate import DEFAULT_GRID
-    if not values: return DEFAULT_GRID
-    types = {f.name: type(f.default) for f in dataclasses.fields(Config)}
+    if not values:
+        if family != 'convlstm': raise SystemExit(f"--values: the default grid is the ConvLSTM's; give FIELD=V1,V2 ... for --model {family}")
+        return DEFAULT_GRID
+    types = {f.name: type(f.default) for cls in (TrainConfig, MODELS[family].config) for f in fields(cls)}
     grid = {}
     for item in values:
         name, _, vals = item.partition('=')
-        if name not in types or not vals: raise SystemExit(f"--values: expected FIELD=V1,V2 with a Config field, got {item!r}")
-        grid[name] = [types[name](v) for v in vals.split(',')]
+        if name not in types or not vals: raise SystemExit(f"--values: expected FIELD=V1,V2 with a setting of TrainConfig or --model {family}, got {item!r}")
+        try: grid[name] = [_typed(types[name], v) for v in vals.split(',')]
+        except ValueError as e: raise SystemExit(f"--values: {item!r}: {e}") from None
     return grid
 
 def grid(args):
-    "Sweep a grid of Config values, one JSON line per run in --out, resuming if --out exists."
+    "Sweep a grid of config values, one JSON line per run in --out, resuming if --out exists."
     from musiclab.evaluate import grid_search
-    rows = grid_search(config_from_args(args), parse_grid(args.values), args.out, show_progress=True)
+    model_cfg, config = configs_from_args(args)
+    rows = grid_search(model_cfg, config, parse_grid(args.values, args.model), args.out, show_progress=True)
     best = min(rows, key=lambda r: r['valid_loss'])
     print(f"{len(rows)} runs in {args.out}; best valid loss {best['valid_loss']:.4f} with {best['params']}")
     return 0
@@ -190,9 +232,9 @@ def bench(args):
             net, config, _, _ = load_checkpoint(pretrained_path(name))
             out[f'infer_{name}_ms_per_step'] = round(1000 * time_per_step(net, config.window), 3)
     if 'epoch' in args.what:
-        from musiclab.training import fit
-        for name in ('ridge', 'convlstm', 'transformer'):  # one epoch at the default Config, timed inside `fit`
-            out[f'epoch_{name}'] = _summary([fit(Config(model=name, epochs=1), show_progress=False).history[0]['seconds']
+        from musiclab.training import train_model
+        for name in ('ridge', 'convlstm', 'transformer'):  # one epoch at the seed's sizes, timed inside `fit`
+            out[f'epoch_{name}'] = _summary([train_model(model_config(name), TrainConfig(epochs=1)).history[0]['seconds']
                                              for _ in range(args.repeats)])
     print(json.dumps(out, indent=1))
     return out
@@ -219,8 +261,7 @@ def parser():
     b.add_argument('--workers', type=int, default=2, help='parallel processes (default: %(default)s)')
     b.add_argument('--check', action='store_true', help='build into a temporary folder and compare with --out')
     b.set_defaults(func=build_data)
-    t = sub.add_parser('train', help='train a model; every Config field is a flag')
-    t.add_argument('--preset', choices=sorted(PRESETS), default=None, help='start from a named preset')
+    t = sub.add_parser('train', help='train a model; every field of TrainConfig and of the model configs is a flag')
     t.add_argument('--out', default='runs/train', help='folder for best.pt, last.pt and TensorBoard logs (default: %(default)s)')
     t.add_argument('--resume', action='store_true', help='continue from OUT/last.pt')
     t.add_argument('--tensorboard', action='store_true', help='log scalars, histograms and audio to OUT/runs')
@@ -231,10 +272,9 @@ def parser():
     e.add_argument('--data', default=None, help="evaluate on other data, e.g. jsb:PATH (default: each checkpoint's own)")
     e.add_argument('--splits', default=None, help='comma-separated splits (default: test; valid,test with --data)')
     e.set_defaults(func=evaluate)
-    g = sub.add_parser('grid', help='grid search, one JSON line per run, resumable')
-    g.add_argument('--preset', choices=sorted(PRESETS), default=None, help='base preset')
+    g = sub.add_parser('grid', help='grid search, one JSON line per run, resumable; the flags set the base configs')
     g.add_argument('--out', default='grid.jsonl', help='JSON-lines file of results (default: %(default)s)')
-    g.add_argument('--values', nargs='*', default=None, help='FIELD=V1,V2 ... (default: window, dropout, filters, optimizer, lr)')
+    g.add_argument('--values', nargs='*', default=None, help='FIELD=V1,V2 ... of TrainConfig or the model config (default for convlstm: window, dropout, filters, optimizer, lr)')
     add_config_flags(g); g.set_defaults(func=grid)
     r = sub.add_parser('pretrain', help='rebuild the pretrained models in data/models')
     r.add_argument('models', nargs='*', help='which (default: all)')

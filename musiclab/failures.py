@@ -50,5 +50,5 @@ def restrike(chorale:Chorale) -> Chorale:
 MIN_CONTEXT_SENSITIVITY = 0.1  # trained models that read their input score well above this; collapsed ones near 0
 
 def is_collapsed(model, windows, threshold:float=MIN_CONTEXT_SENSITIVITY) -> bool:
-    "True when `model` gives nearly the same distribution for every window of `windows` (B, W, 4, 5)."
+    "True when `model` gives nearly the same distribution for every window of `windows` (B, W, 4, N_INPUT)."
     return context_sensitivity(model, windows) < threshold

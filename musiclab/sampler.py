@@ -29,8 +29,9 @@ class VoiceRange(Constraint):
     def __init__(self, ranges=None, **kw): super().__init__(**kw); self.ranges = None if ranges is None else np.asarray(ranges)
     def mask(self, vocab:Vocab):
         r = vocab.ranges if self.ranges is None else self.ranges
-        pitch = vocab.ranges[:, :1] + np.arange(vocab.max_size)[None] - 1       # (4, V) pitch of each class
-        return vocab.mask & ((np.arange(vocab.max_size)[None] == 0) | ((pitch >= r[:, :1]) & (pitch <= r[:, 1:])))
+        pitch = vocab.ranges[:, :1] + np.arange(vocab.max_size)[None] - vocab.offset  # (4, V) pitch of each note class
+        return vocab.mask & ((np.arange(vocab.max_size)[None] < vocab.offset) |   # rest and hold always allowed
+                              ((pitch >= r[:, :1]) & (pitch <= r[:, 1:])))
 
 # %% ../nbs/21_sampler.ipynb #1a6f1d43
 MIDI_SIZE = 128  # tables indexed by MIDI number (0 = rest)
@@ -71,7 +72,7 @@ class BeatPrior(Constraint):
             table = self.tables.get(int(s), self.fallback)
             p[spb == s] = table[:, pos[spb == s] % table.shape[1]].T
         p = p[:, None]                                                            # (B, 1, 4)
-        new = (cands != state['previous'][:, None]) & (cands != SILENCE)         # (B, K, 4)
+        new = state['onsets'] if 'onsets' in state else (cands != state['previous'][:, None]) & (cands != SILENCE)  # (B, K, 4)
         return self.weight * np.where(new, np.log(p), np.log1p(-p)).sum(-1)
 
 # %% ../nbs/21_sampler.ipynb #2cf5bc9d
@@ -157,7 +158,8 @@ def _choose(self:NoteSampler, logits, state, generator=None):
     classes = classes.view(B, 4, -1).transpose(1, 2)                                                      # (B, K, 4)
     total = logp.gather(2, classes.transpose(1, 2)).sum(1).numpy().astype(np.float64)                     # (B, K)
     k = classes.numpy()
-    cands = np.where(k == 0, SILENCE, self.vocab.ranges[:, 0] - 1 + k)                                    # (B, K, 4) pitches
+    cands, onsets = self.vocab.from_classes(k, np.asarray(state['previous'])[:, None])                 # (B, K, 4) pitches, onsets
+    state = {**state, 'onsets': onsets}
     for c in self.active: total = total + c.score(cands, state)
     return classes[torch.arange(B), torch.from_numpy(total.argmax(1))]                                    # (B, 4)
 
