@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from fastcore.basics import patch
 from .chorales import (Chorale, ChoraleError, VOICES, SPLITS, MIDI_MAX, MAX_STEPS_PER_QUARTER, BEAT_UNITS, SHARP_NAMES,
-                               FLAT_NAMES, as_pitches, _whole)
+                               FLAT_NAMES, _whole)
 
 # %% auto #0
 __all__ = ['LIMITS', 'SINGABLE', 'ORGAN', 'ChoraleFileError', 'ChoraleWarning', 'Limits', 'read_text', 'map_voices',
