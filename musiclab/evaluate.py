@@ -56,7 +56,7 @@ MODELS_DIR = DATA_DIR/'models'
 PRETRAINED = {  # the documented recipe of each pretrained model: Config overrides of the defaults
     'ridge': dict(model='ridge', window=32, alpha=10.0),
     'convlstm': dict(model='convlstm', window=32, filters=16, hidden=64, dense=128, dropout=0.2, epochs=12, lr=3e-3),
-    'transformer': dict(model='transformer', window=32, d_model=32, heads=4, layers=4, ff=64, dropout=0.1, epochs=8, lr=2e-3),
+    'transformer': dict(model='transformer', window=32, d_model=32, heads=4, layers=3, ff=64, dropout=0.1, epochs=12, lr=2e-3),
 }
 
 def pretrain(names=None, out=None, show_progress=True):
