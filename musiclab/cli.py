@@ -6,7 +6,7 @@
 from __future__ import annotations
 import argparse, dataclasses, filecmp, json, random, statistics, sys, tempfile, time
 from pathlib import Path
-from .chorales import BACH_DIR, build_bach, load_bach
+from .corpus import BACH_DIR, build_bach, load_bach
 from .training import Config, PRESETS
 
 # %% auto #0

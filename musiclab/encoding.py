@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 import numpy as np
 from fastcore.basics import patch_to
-from .chorales import VOICES, SILENCE, load_bach
+from .chorales import VOICES, SILENCE, as_pitches
+from .corpus import load_bach
 
 # %% auto #0
 __all__ = ['N_FEATURES', 'PITCH_CLASSES', 'FIFTH', 'MIDI_MAX', 'REST', 'HOLD', 'ONSET_CHANNEL', 'PAD_CHANNEL', 'BAR_CHANNELS',
@@ -26,16 +27,7 @@ def _circle(steps):
     angle = 2 * np.pi * (steps % PITCH_CLASSES) / PITCH_CLASSES
     return np.stack([np.cos(angle), np.sin(angle)], axis=-1)
 
-def _pitches(pitches, where='pitches'):
-    "Check an array of MIDI numbers (0 = silence) whose last axis is the 4 voices, and return it as int64."
-    a = np.asarray(pitches)
-    if a.ndim < 1 or a.shape[-1] != len(VOICES): raise ValueError(f"{where}: expected shape (..., 4), got {a.shape}")
-    if a.dtype.kind == 'f' and (a != np.round(a)).any(): raise ValueError(f"{where}: non-integer pitch values")
-    if a.dtype.kind not in 'iubf': raise ValueError(f"{where}: expected integer MIDI numbers, got dtype {a.dtype}")
-    a = a.astype(np.int64)  # before any arithmetic: 7 * p overflows int8 and uint8
-    if a.size and (a.min() < 0 or a.max() > MIDI_MAX):
-        raise ValueError(f"{where}: pitch {a[(a < 0) | (a > MIDI_MAX)].flat[0]} is outside 0..{MIDI_MAX}")
-    return a
+def _pitches(pitches, where='pitches'): return as_pitches(pitches, where, batch=True)  # (..., 4) -> int64, checked
 
 # %% ../nbs/02_encoding.ipynb #a24bd39e
 def voice_ranges(chorales) -> np.ndarray:

@@ -8,7 +8,8 @@ import dataclasses, gc, itertools, json, os, time
 from pathlib import Path
 import numpy as np
 import torch
-from .chorales import DATA_DIR, _atomic_write
+from .corpus import DATA_DIR
+from .files import _atomic_write
 from .training import Config, evaluate_split, fit, load_checkpoint, load_data, save_checkpoint
 from .models.core import count_parameters
 from .encoding import N_INPUT

@@ -8,7 +8,8 @@ import math
 from functools import lru_cache
 from itertools import combinations
 import numpy as np
-from .chorales import Chorale, VOICES, SILENCE, load_bach
+from .chorales import Chorale, VOICES, SILENCE
+from .corpus import load_bach
 from .encoding import train_ranges
 
 # %% auto #0

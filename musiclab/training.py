@@ -10,7 +10,9 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
-from .chorales import load_bach, log, read_jsb, read_text
+from .corpus import load_bach
+from .chorales import log
+from .files import read_jsb, read_text
 from .encoding import Vocab, voice_ranges
 from .windows import ChoraleWindows
 from .models.core import context_sensitivity, count_parameters, nll, step_metrics, summarise
