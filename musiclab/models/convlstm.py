@@ -4,13 +4,15 @@
 
 # %% ../../nbs/13_convlstm.ipynb #df8ee951
 from __future__ import annotations
+from dataclasses import dataclass
+from typing import ClassVar
 import torch
 from torch import nn
 from ..encoding import Vocab, N_INPUT
 from .core import VoiceHeads
 
 # %% auto #0
-__all__ = ['ConvLSTM', 'from_config']
+__all__ = ['ConvLSTM', 'ConvLSTMConfig']
 
 # %% ../../nbs/13_convlstm.ipynb #7db44ef4
 class ConvLSTM(nn.Module):
@@ -31,5 +33,18 @@ class ConvLSTM(nn.Module):
         _, (last, _) = self.lstm(h)                         # last: (1, B, H)
         return self.heads(self.dense(last[0]))              # (B, 4, V)
 
-def from_config(config, vocab:Vocab):
-    return ConvLSTM(config.window, vocab, config.filters, config.kernel, config.hidden, config.dense, config.dropout)
+# %% ../../nbs/13_convlstm.ipynb #1b7011da
+@dataclass
+class ConvLSTMConfig:
+    "The ConvLSTM's sizes (the window comes from `TrainConfig`); `presets` are the named starting points."
+    filters: int = 16                # Conv3D channels
+    kernel: int = 3                  # Conv3D kernel length along time
+    hidden: int = 16                 # LSTM units (the seed's 16)
+    dense: int = 64                  # width of the two dense layers
+    dropout: float = 0.2             # dropout after each dense layer
+    presets: ClassVar[dict] = {'tiny': dict(filters=4, hidden=8, dense=16), 'small': dict(filters=8, hidden=16, dense=32), 'seed': {}}
+
+    def __post_init__(self):
+        for name in ('filters', 'kernel', 'hidden', 'dense'):
+            if getattr(self, name) < 1: raise ValueError(f"{name}: expected a positive number, got {getattr(self, name)}")
+        if not 0 <= self.dropout < 1: raise ValueError(f"dropout: expected 0 <= dropout < 1, got {self.dropout}")

@@ -5,14 +5,16 @@
 # %% ../../nbs/12_ridge.ipynb #bc280ab1
 from __future__ import annotations
 import math
+from dataclasses import dataclass
+from typing import ClassVar
 import numpy as np
 import torch
 from torch import nn
-from ..encoding import Vocab, N_INPUT, ONSET_CHANNEL
+from ..encoding import Vocab, N_INPUT
 from .core import mask_logits
 
 # %% auto #0
-__all__ = ['RIDGE_BATCH', 'HELD_BACK', 'Ridge', 'from_config', 'fit_closed_form']
+__all__ = ['RIDGE_BATCH', 'HELD_BACK', 'Ridge', 'RidgeConfig', 'fit_closed_form']
 
 # %% ../../nbs/12_ridge.ipynb #204535b0
 class Ridge(nn.Module):
@@ -27,7 +29,15 @@ class Ridge(nn.Module):
     def scores(self, x): return self.linear(x.flatten(1)).view(-1, 4, self.n_classes)
     def forward(self, x): return mask_logits(self.scores(x) / self.log_temperature.exp(), self.mask)
 
-def from_config(config, vocab:Vocab): return Ridge(config.window, vocab, config.alpha)
+# %% ../../nbs/12_ridge.ipynb #35531449
+@dataclass
+class RidgeConfig:
+    "Ridge's settings (the window comes from `TrainConfig`); `presets` are the named starting points."
+    alpha: float = 1.0               # L2 regularisation strength of the closed-form fit
+    presets: ClassVar[dict] = {'tiny': {}, 'small': {}, 'seed': {}}  # one solve is fast at any size
+
+    def __post_init__(self):
+        if not self.alpha >= 0: raise ValueError(f"alpha: expected 0 or more, got {self.alpha}")
 
 # %% ../../nbs/12_ridge.ipynb #8bd1c780
 RIDGE_BATCH = 4096  # windows per batch when accumulating X^T X

@@ -5,13 +5,15 @@
 # %% ../../nbs/14_transformer.ipynb #8686ae93
 from __future__ import annotations
 import math
+from dataclasses import dataclass
+from typing import ClassVar
 import torch
 from torch import nn
 from ..encoding import Vocab, N_INPUT
 from .core import VoiceHeads
 
 # %% auto #0
-__all__ = ['sinusoidal_positions', 'Transformer', 'from_config']
+__all__ = ['sinusoidal_positions', 'Transformer', 'TransformerConfig']
 
 # %% ../../nbs/14_transformer.ipynb #f8e7b46f
 def sinusoidal_positions(length:int, d:int):
@@ -40,5 +42,20 @@ class Transformer(nn.Module):
         h = self.encoder(h)[:, -1]                                   # (B, d): the most recent step, which saw them all
         return self.heads(self.head(h))                              # (B, 4, V)
 
-def from_config(config, vocab:Vocab):
-    return Transformer(config.window, vocab, config.d_model, config.heads, config.layers, config.ff, config.dropout)
+# %% ../../nbs/14_transformer.ipynb #c68f8eba
+@dataclass
+class TransformerConfig:
+    "The Transformer's sizes (the window comes from `TrainConfig`); `presets` are the named starting points."
+    d_model: int = 64                # width of the attention blocks
+    heads: int = 4                   # attention heads per block
+    layers: int = 4                  # attention blocks
+    ff: int = 128                    # feed-forward width inside a block
+    dropout: float = 0.2             # dropout inside the blocks and the head
+    presets: ClassVar[dict] = {'tiny': dict(d_model=16, heads=2, layers=1, ff=32),
+                               'small': dict(d_model=32, heads=4, layers=2, ff=64), 'seed': {}}
+
+    def __post_init__(self):
+        for name in ('d_model', 'heads', 'layers', 'ff'):
+            if getattr(self, name) < 1: raise ValueError(f"{name}: expected a positive number, got {getattr(self, name)}")
+        if self.d_model % self.heads: raise ValueError(f"d_model: {self.d_model} is not divisible by heads={self.heads}")
+        if not 0 <= self.dropout < 1: raise ValueError(f"dropout: expected 0 <= dropout < 1, got {self.dropout}")
