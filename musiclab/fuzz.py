@@ -4,12 +4,12 @@
 
 # %% ../nbs/04_hostile.ipynb #a7a75667
 from __future__ import annotations
-import io, json, math, pickle, random, re, signal, time, warnings, zipfile
+import io, json, pickle, random, re, signal, time, warnings, zipfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
-from .chorales import Chorale, ChoraleError, SPLITS
+from .chorales import Chorale, SPLITS
 from .files import ChoraleFileError, ChoraleWarning, LIMITS, read_jsb, read_midi, read_musicxml, read_text
 
 # %% auto #0
