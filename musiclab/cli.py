@@ -12,9 +12,9 @@ from .corpus import BACH_DIR, build_bach, load_bach
 from .training import MODELS, TrainConfig, model_config
 
 # %% auto #0
-__all__ = ['pick_chorale', 'write_all', 'generate_chorale', 'generate_cmd', 'metrics_side_by_side', 'demo', 'build_data',
-           'add_config_flags', 'configs_from_args', 'train', 'evaluate', 'parse_grid', 'grid', 'pretrain', 'bench',
-           'parser', 'main']
+__all__ = ['pick_chorale', 'write_all', 'generate_chorale', 'generate_cmd', 'metrics_side_by_side', 'prime_note', 'demo',
+           'build_data', 'add_config_flags', 'configs_from_args', 'train', 'evaluate', 'parse_grid', 'grid', 'pretrain',
+           'judge_cmd', 'bench', 'parser', 'main']
 
 # %% ../nbs/60_cli.ipynb #77e17c3b
 def pick_chorale(name:str|None=None, seed:int=0):
@@ -75,17 +75,30 @@ def generate_cmd(args):
     return piece, metrics
 
 def metrics_side_by_side(metrics):
-    "A plain-text table of the generated chorale's metrics beside Bach's test-split means."
-    rows = [f"{'metric':<24}{'generated':>12}{'Bach (test)':>14}"]
+    "A plain-text table of the generated chorale's metrics beside Bach's test-split means, with each metric's unit and better direction."
+    from musiclab.metrics import METRIC_INFO
+    number = lambda v: 'n/a' if v is None else f'{v:.3f}'
+    rows = [f"{'metric':<30}{'generated':>10}{'Bach (test)':>13}  {'better':<16}unit"]
     for k, v in metrics['chorale'].items():
-        b = metrics['bach_test_mean'][k]
-        rows.append(f"{k:<24}{'n/a' if v is None else f'{v:.3f}':>12}{'n/a' if b is None else f'{b:.3f}':>14}")
+        unit, better = METRIC_INFO.get(k, ('', ''))
+        rows.append(f"{k:<30}{number(v):>10}{number(metrics['bach_test_mean'].get(k)):>13}  {better:<16}{unit}")
     return '\n'.join(rows)
+
+def prime_note(piece, args) -> str:
+    "One line saying which bars of `piece` are Bach's prime and which are generated."
+    source = pick_chorale(args.prime, args.seed)
+    prime_steps = len(piece) - args.bars * piece.steps_per_bar
+    pickup = 'the pickup and ' if source.pickup else ''
+    n = args.prime_bars
+    return (f"prime: the first {prime_steps / piece.steps_per_bar:g} bars ({pickup}{n} bar{'s' if n != 1 else ''} of Bach's {source.name}, "
+            f"{prime_steps} steps); generated: the {args.bars} bars after it; {piece.n_bars:g} bars in all. "
+            "The metrics below cover the whole piece, prime included.")
 
 def demo(args):
     "The whole story in one command: a pretrained model writes a chorale; its files and metrics beside Bach's."
     t0 = time.time()
-    _, metrics = generate_cmd(args)
+    piece, metrics = generate_cmd(args)
+    print(prime_note(piece, args))
     print(metrics_side_by_side(metrics))
     print(f"done in {time.time() - t0:.1f} s. Open the .wav to listen and the .svg to read the score.")
     return 0
@@ -114,9 +127,9 @@ def _add_flag(group, name:str, default, help:str):
     if isinstance(default, bool): group.add_argument(_flag(name), action=argparse.BooleanOptionalAction, default=None, help=help)
     else: group.add_argument(_flag(name), type=type(default), default=None, metavar=type(default).__name__.upper(), help=help)
 
-def add_config_flags(p):
+def add_config_flags(p, other_models=()):
     "--model, --preset, one flag per TrainConfig field and one per field of every family's config, with its comment as help."
-    p.add_argument('--model', choices=sorted(MODELS), default='convlstm', help='model family (default: %(default)s)')
+    p.add_argument('--model', choices=sorted(MODELS) + list(other_models), default='convlstm', help='model family (default: %(default)s)')
     p.add_argument('--preset', choices=sorted(TrainConfig.presets), default='seed', help="named sizes of the model and the training "
                    "(default: %(default)s, the seed's sizes)")
     group, docs = p.add_argument_group('training (TrainConfig: any --model)'), docments(TrainConfig)
@@ -146,6 +159,7 @@ def configs_from_args(args):
 
 def train(args):
     "Train a model from flags; the best checkpoint goes to OUT/best.pt."
+    if args.model == 'gpt': from musiclab.gpt_training import train_cmd; return train_cmd(args)  # REMI GPT (notebook 55)
     from musiclab.training import CheckpointCB, ProgressCB, TensorBoardCB, train_model
     model_cfg, config = configs_from_args(args)
     print(model_cfg); print(config)
@@ -159,14 +173,15 @@ def train(args):
 
 # %% ../nbs/60_cli.ipynb #16be0f19
 def evaluate(args):
-    "Compare checkpoints on the test split (and valid with --splits) and write a JSON report."
-    from musiclab.evaluate import PRETRAINED, evaluate_checkpoints, pretrained_path
+    "Compare checkpoints and the baselines on the test split (valid too with --data, or --splits); write a JSON report."
+    from musiclab.gpt_training import is_gpt_checkpoint  # GPT checkpoints (notebook 55): per-token NLL, e.g. on jsb:PATH
+    if args.checkpoints and all(map(is_gpt_checkpoint, args.checkpoints)): from musiclab.gpt_training import evaluate_cmd; return evaluate_cmd(args)
+    from musiclab.evaluate import PRETRAINED, evaluate_checkpoints, pretrained_path, report_table, with_baselines
     paths = args.checkpoints or [pretrained_path(n) for n in PRETRAINED]
     splits = args.splits.split(',') if args.splits else ['valid', 'test'] if args.data else ['test']
-    rows = evaluate_checkpoints(paths, out=args.out, data=args.data, splits=splits)
-    for r in rows:
-        print(f"{r['checkpoint']}: " + ', '.join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}"
-                                                 for k, v in r.items() if k != 'checkpoint' and 'accuracy_' not in k))
+    rows = evaluate_checkpoints(paths, out=args.out if args.no_baselines else None, data=args.data, splits=splits)
+    if not args.no_baselines: rows = with_baselines(rows, out=args.out)
+    print(report_table(rows, splits).to_string(float_format=lambda v: f'{v:.4f}'))
     if args.out: print(f"wrote {args.out}")
     return 0
 
@@ -206,6 +221,18 @@ def pretrain(args):
     from musiclab.evaluate import pretrain as run
     print(f"wrote {run(args.models or None, args.out)}"); return 0
 
+# %% ../nbs/60_cli.ipynb #16e4ffe7
+def judge_cmd(args):
+    "Judge every .mid file in a folder; print the per-file rows and the summary."
+    import pandas as pd
+    from musiclab.judge import judge_folder, summarise
+    try: rows = judge_folder(args.folder)
+    except (FileNotFoundError, ValueError) as e: raise SystemExit(f"musiclab judge: error: {e}") from None
+    with pd.option_context('display.width', 200, 'display.max_columns', None):
+        print(rows.round(2).to_string()); print(); print(summarise(rows, 'summary').round(2).to_string())
+    if args.csv: rows.to_csv(args.csv); print(f"wrote {args.csv}")
+    return 0
+
 # %% ../nbs/60_cli.ipynb #0f9267ec
 def _summary(times):
     "The median and every run of a list of timings, in seconds."
@@ -239,6 +266,9 @@ def bench(args):
         for name in ('ridge', 'convlstm', 'transformer'):  # one epoch at the seed's sizes, timed inside `fit`
             out[f'epoch_{name}'] = _summary([train_model(model_config(name), TrainConfig(epochs=1)).history[0]['seconds']
                                              for _ in range(args.repeats)])
+    if 'kv' in args.what:  # KV cache against full recomputation, one run each (notebook 52)
+        from musiclab.models.gpt import bench_kv
+        out[f'kv_{args.steps}_tokens'] = bench_kv(args.steps)
     print(json.dumps(out, indent=1))
     return out
 
@@ -272,12 +302,15 @@ def parser():
     t.add_argument('--out', default='runs/train', help='folder for best.pt, last.pt and TensorBoard logs (default: %(default)s)')
     t.add_argument('--resume', action='store_true', help='continue from OUT/last.pt')
     t.add_argument('--tensorboard', action='store_true', help='log scalars, histograms and audio to OUT/runs')
-    add_config_flags(t); t.set_defaults(func=train)
+    add_config_flags(t, other_models=('gpt',)); t.set_defaults(func=train)
+    from musiclab.gpt_training import add_gpt_commands, add_gpt_flags  # `--model gpt` flags and `musiclab tokenize`
+    add_gpt_flags(t); add_gpt_commands(sub)
     e = sub.add_parser('evaluate', help='compare checkpoints side by side and write a JSON report')
     e.add_argument('checkpoints', nargs='*', help='checkpoint files (default: the pretrained models)')
     e.add_argument('--out', default=None, help='JSON report to write')
     e.add_argument('--data', default=None, help="evaluate on other data, e.g. jsb:PATH (default: each checkpoint's own)")
     e.add_argument('--splits', default=None, help='comma-separated splits (default: test; valid,test with --data)')
+    e.add_argument('--no-baselines', action='store_true', help='leave out the baseline rows (copy-previous, frequency, chord-ngram)')
     e.set_defaults(func=evaluate)
     g = sub.add_parser('grid', help='grid search, one JSON line per run, resumable; the flags set the base configs')
     g.add_argument('--out', default='grid.jsonl', help='JSON-lines file of results (default: %(default)s)')
@@ -288,11 +321,15 @@ def parser():
     r.add_argument('--out', default=None, help='folder (default: data/models)')
     r.set_defaults(func=pretrain)
     m = sub.add_parser('bench', help='time corpus loading, generation, inference and training epochs (medians)')
-    m.add_argument('what', nargs='*', default=None, metavar='{load,generate,infer,epoch}',  # checked in _check_args: argparse rejects an empty list with choices
-                   help='what to time (default: load generate infer; epoch takes minutes)')
+    m.add_argument('what', nargs='*', default=None, metavar='{load,generate,infer,epoch,kv}',  # checked in _check_args: argparse rejects an empty list with choices
+                   help='what to time (default: load generate infer; epoch takes minutes; kv: GPT decoding with/without the KV cache)')
     m.add_argument('--repeats', type=int, default=5, help='runs per timing; the median is reported (default: %(default)s)')
     m.add_argument('--steps', type=int, default=1024, help='steps to generate (default: %(default)s)')
     m.set_defaults(func=lambda a: bench(a) and 0)
+    j = sub.add_parser('judge', help='measure every .mid file in a folder with the independent judge (chords, cadences, parallels, keys)')
+    j.add_argument('folder', help='folder of .mid files, e.g. the --out of several `musiclab generate` runs')
+    j.add_argument('--csv', default=None, help='also write the per-file rows to this CSV file')
+    j.set_defaults(func=judge_cmd)
     return p
 
 def _check_args(args):
@@ -316,8 +353,8 @@ def _check_args(args):
         if missing: raise SystemExit(f"{missing[0]}: no such checkpoint" + (' (it is a folder)' if Path(missing[0]).is_dir() else ''))
     if args.command == 'bench':
         args.what = args.what or ['load', 'generate', 'infer']
-        if (unknown := [w for w in args.what if w not in ('load', 'generate', 'infer', 'epoch')]):
-            raise SystemExit(f"{unknown[0]}: not something to time (choose from load, generate, infer, epoch)")
+        if (unknown := [w for w in args.what if w not in ('load', 'generate', 'infer', 'epoch', 'kv')]):
+            raise SystemExit(f"{unknown[0]}: not something to time (choose from load, generate, infer, epoch, kv)")
         if args.repeats < 1: bad('repeats', f"expected 1 or more, got {args.repeats}")
         if args.steps < 1: bad('steps', f"expected 1 or more, got {args.steps}")
 

@@ -22,7 +22,7 @@ from .models.convlstm import ConvLSTM, ConvLSTMConfig
 from .models.transformer import Transformer, TransformerConfig
 
 # %% auto #0
-__all__ = ['OPTIMIZERS', 'MODELS', 'MAX_WINDOW', 'RESUME_FREE', 'LISTEN_STEPS', 'preset', 'TrainConfig', 'ModelFamily',
+__all__ = ['OPTIMIZERS', 'MODELS', 'MAX_WINDOW', 'EVENTS', 'RESUME_FREE', 'LISTEN_STEPS', 'preset', 'TrainConfig', 'ModelFamily',
            'model_config', 'family_name', 'build_model', 'load_data', 'data_vocab', 'save_checkpoint', 'Checkpoint',
            'load_checkpoint', 'evaluate_split', 'make_optimizer', 'train_epoch', 'CancelFit', 'CancelTrain', 'Callback',
            'seed_epoch', 'Learner', 'HistoryCB', 'ReduceLROnPlateauCB', 'EarlyStoppingCB', 'GradClipCB', 'ThreadsCB',
@@ -264,6 +264,9 @@ class Callback:
     order = 0
     def __repr__(self): return type(self).__name__
 
+EVENTS = ('before_fit', 'before_epoch', 'before_train', 'before_batch', 'after_backward', 'after_batch', 'after_train',
+          'after_epoch', 'after_fit', 'cleanup_fit')
+
 def seed_epoch(config:TrainConfig, epoch:int, ds):
     "Seed everything random in one epoch from (seed, epoch); returns the numpy generator of the batch order."
     torch.manual_seed(config.seed * 100_003 + epoch)
@@ -286,6 +289,7 @@ class Learner:
     def fit(self):
         c = self.config
         self.train_ds = ChoraleWindows(self.data['train'], c.window, self.vocab, augment=c.augment, seed=c.seed, max_silence=c.max_silence)
+        self.check_model()
         self.opt = make_optimizer(self.model, c)
         try:
             self('before_fit')
@@ -295,6 +299,14 @@ class Learner:
             self('after_fit')
         finally: self('cleanup_fit')
         return self
+
+    @torch.no_grad()
+    def check_model(self):
+        "A clear error, before any training, when the model's output does not fit the vocabulary."
+        x, _, _ = self.train_ds.batch(np.arange(min(2, len(self.train_ds))))              # (2, W, 4, C)
+        got, want = tuple(self.model.eval()(x).shape), (len(x), 4, self.vocab.max_size)
+        if got != want: raise ValueError(f"{type(self.model).__name__}: gives logits {got} for windows {tuple(x.shape)}; "
+                                         f"this vocabulary needs {want}")
 
     def one_epoch(self):
         t0 = time.time()
