@@ -17,6 +17,8 @@ requirements = [
     'pandas>=1.5',  # tables in the encoding and ablation notebooks (seaborn needs it too)
     'ipywidgets>=8',
     'verovio>=4.0',
+    'cairosvg>=2.5',  # a PNG beside each score's SVG, for untrusted notebooks (loads the system's libcairo2)
+    'pillow>=9',
     'jupyterlab>=4',
     'ipython>=8',
     'tqdm>=4.60',
@@ -26,7 +28,9 @@ requirements = [
 extras = {
     'audio': ['pyfluidsynth>=1.3'],  # also needs the system libfluidsynth (apt: libfluidsynth3)
     'tokens': ['miditok>=3.0'],  # only for the MidiTok comparison in nbs/50_tokens (skipped when missing)
-    'dev': ['nbdev==2.4.14', 'fastcore<2', 'execnb<0.2', 'ghapi<2', 'pytest>=7', 'ipykernel>=6'],
+    'dev': ['nbdev==2.4.14', 'fastcore<2', 'execnb<0.2', 'ghapi<2', 'pytest>=7', 'ipykernel>=6',
+            'ruff>=0.4',  # .ci/run: `ruff check --select F401 musiclab/` (no unused imports)
+            'playwright>=1.40'],  # tests/test_browser.py drives Debian's chromium (never `playwright install`)
 }
 
 long_description = (Path(__file__).parent / 'README.md').read_text(encoding='utf-8')

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 from .chorales import Chorale, SILENCE
-from .encoding import Vocab, encode
+from .encoding import Vocab, HOLD, N_INPUT, encode_steps, steps_per_beat
 
 # %% auto #0
 __all__ = ['choose', 'torch_threads', 'generate']
@@ -38,6 +38,9 @@ def torch_threads(n:int|None):
 def generate(model, vocab:Vocab, prime, steps:int, window:int|None=None, temperature:float=1.0,
              seed=0, sampler=None, threads:int|None=1):
     "Continue `prime` (a Chorale, or a list of equally long ones, generated side by side) by `steps` steps."
+    if temperature < 0: raise ValueError(f"temperature: expected 0 or more, got {temperature}")
+    if sampler is not None and temperature == 0: raise ValueError(
+        "temperature: 0 is greedy, which leaves the sampler no candidates to choose from; use a positive temperature or sampler=None")
     with torch_threads(threads): return _generate(model, vocab, prime, steps, window, temperature, seed, sampler)
 
 def _generate(model, vocab, prime, steps, window, temperature, seed, sampler):
@@ -46,23 +49,33 @@ def _generate(model, vocab, prime, steps, window, temperature, seed, sampler):
     if steps < 0: raise ValueError(f"steps: expected 0 or more, got {steps}")
     window, gen, B, k = window or model.window, _generator(seed), len(primes), len(primes[0])
     model.eval()
-    pad = max(window - k, 0)                                          # left padding with silence, as in training
-    pitches = np.zeros((B, pad + k + steps, 4), np.int64)              # (B, T, 4)
-    pitches[:, pad:pad + k] = np.stack([p.pitches for p in primes])
-    feats = np.zeros((B, pitches.shape[1], 4, 5), np.float32)
-    feats[:, :pad + k] = encode(pitches[:, :pad + k], vocab.ranges)
+    pad = max(window - k, 0)                                           # rows "before the start", as in training
+    T = pad + k + steps
+    pitches, onsets = np.zeros((B, T, 4), np.int64), np.zeros((B, T, 4), bool)   # (B, T, 4)
+    pitches[:, pad:pad + k] = np.stack([p.pitches for p in primes]); onsets[:, pad:pad + k] = np.stack([p.onsets for p in primes])
+    fermatas = np.zeros((B, T), bool); fermatas[:, pad:pad + k] = np.stack([p.fermatas for p in primes])
+    spb, spbeat = np.array([p.steps_per_bar for p in primes]), np.array([steps_per_beat(p) for p in primes])
+    pickup = np.array([p.pickup for p in primes])
+    position = (np.arange(T)[None] - pad - pickup[:, None]) % spb[:, None]          # (B, T) position in the bar
+    before = np.broadcast_to(np.arange(T) < pad, (B, T))
+    feats = np.zeros((B, T, 4, N_INPUT), np.float32)
+    feats[:, :pad + k] = encode_steps(pitches[:, :pad + k], onsets[:, :pad + k], position[:, :pad + k], spb[:, None],
+                                      spbeat[:, None], fermatas[:, :pad + k], before[:, :pad + k], vocab.ranges)
     last = np.zeros((B, 4), np.int64)                                  # last sounding pitch of each voice
     for t in range(pad + k): last = np.where(pitches[:, t] != SILENCE, pitches[:, t], last)
-    spb = np.array([p.steps_per_bar for p in primes]); pickup = np.array([p.pickup for p in primes])
-    for t in range(pad + k, pitches.shape[1]):
-        logits = model(torch.from_numpy(feats[:, t - window:t]))       # (B, W, 4, 5) -> (B, 4, V)
+    held = np.zeros((B, 4), np.int64)                                  # steps the sounding note of each voice has lasted (sampler)
+    for t in range(pad + k): held = np.where(onsets[:, t], 1, np.where(pitches[:, t] != SILENCE, held + 1, 0))
+    for t in range(pad + k, T):
+        logits = model(torch.from_numpy(feats[:, t - window:t]))       # (B, W, 4, N_INPUT) -> (B, 4, V)
+        if vocab.hold:                                                 # nothing to hold after a rest
+            logits[..., HOLD] = logits[..., HOLD].masked_fill(torch.from_numpy(pitches[:, t - 1] == SILENCE), float('-inf'))
         if sampler is None: classes = choose(logits, temperature, gen)
-        else: classes = sampler.choose(logits, dict(previous=pitches[:, t - 1], last=last, steps_per_bar=spb,
-                                                    position=(t - pad - pickup) % spb), gen)
-        pitches[:, t] = vocab.class_to_pitch(classes.numpy())
-        feats[:, t] = encode(pitches[:, t], vocab.ranges)
+        else: classes = sampler.choose(logits / temperature, dict(previous=pitches[:, t - 1], last=last, steps_per_bar=spb,
+                                                                  steps_per_beat=spbeat, position=position[:, t], held=held), gen)
+        pitches[:, t], onsets[:, t] = vocab.from_classes(classes.numpy(), pitches[:, t - 1])
+        feats[:, t] = encode_steps(pitches[:, t], onsets[:, t], position[:, t], spb, spbeat, ranges=vocab.ranges)
         last = np.where(pitches[:, t] != SILENCE, pitches[:, t], last)
-    out = [Chorale(pitches[i, pad:], np.vstack([p.onsets, np.zeros((steps, 4), bool)]),  # generated onsets are inferred
-                   np.concatenate([p.fermatas, np.zeros(steps, bool)]), p.steps_per_quarter, p.time_signature,
+        held = np.where(onsets[:, t], 1, np.where(pitches[:, t] != SILENCE, held + 1, 0))
+    out = [Chorale(pitches[i, pad:], onsets[i, pad:], fermatas[i, pad:], p.steps_per_quarter, p.time_signature,
                    p.pickup, p.key, f'{p.name or "prime"}+{steps}') for i, p in enumerate(primes)]
     return out[0] if isinstance(prime, Chorale) else out

@@ -12,7 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset, DataLoader
 from torch.utils.data.distributed import DistributedSampler
-from .chorales import load_bach, read_jsb, DATA_DIR
+from .corpus import load_bach, DATA_DIR
+from .files import read_jsb
 from .tokens import REMI, PAD, encode, tokenize_folder, load_tokens, save_tokens, grid_encode, GRID_VOCAB
 from .models.gpt import GPT, GPTConfig, GPT_PRESETS, count_parameters, load_gpt, save_gpt
 
@@ -289,7 +290,7 @@ def evaluate_cmd(args):
 # %% ../nbs/55_gpt_training.ipynb #5cd60f4e
 def export_pretrained(run_dir, out_dir=None, name:str='gpt'):
     "Copy a run's last.pt as a small pretrained model (weights + config) and write its JSON card; returns both paths."
-    from musiclab.chorales import DATA_DIR
+    from musiclab.corpus import DATA_DIR
     run_dir, out_dir = Path(run_dir), Path(out_dir or DATA_DIR / 'models')
     model, ckpt = load_gpt(run_dir / 'last.pt')
     info = json.loads((run_dir / 'history.json').read_text())

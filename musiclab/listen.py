@@ -4,22 +4,25 @@
 
 # %% ../nbs/01_listen.ipynb #c9588f59
 from __future__ import annotations
-import io, wave
+import base64, html, io, re, wave
 import numpy as np
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
-from IPython.display import Audio, Image, Markdown, SVG
+from IPython.display import Audio, Image, Markdown
 from IPython.core.formatters import DisplayFormatter
-from .chorales import Chorale, load_bach, log, VOICES, _atomic_write
+from .chorales import Chorale, log, VOICES, note_name
+from .corpus import load_bach
+from .files import _atomic_write
 
 # %% auto #0
-__all__ = ['ORGAN_PARTIALS', 'ATTACK_S', 'RELEASE_S', 'SYNTHS', 'PLAY_RATE', 'SCORE_SCALE', 'MAX_PAGE_HEIGHT', 'VOICE_COLORS',
-           'NOTE_GAP', 'bar_range', 'excerpt', 'midi_to_hz', 'organ_tone', 'note_envelope', 'seconds_per_step',
-           'synthesize', 'loudness', 'play', 'wav_bytes', 'write_wav', 'musicxml_text', 'score_svg', 'score',
-           'write_svg', 'pianoroll', 'pianoroll_png', 'write_pianoroll_png', 'ChoraleBrowser', 'browse']
+__all__ = ['ORGAN_PARTIALS', 'ATTACK_S', 'RELEASE_S', 'SYNTHS', 'PLAY_RATE', 'SCORE_SCALE', 'MAX_PAGE_HEIGHT', 'PNG_GREYS',
+           'VOICE_COLORS', 'NOTE_GAP', 'bar_range', 'excerpt', 'midi_to_hz', 'organ_tone', 'note_envelope',
+           'seconds_per_step', 'synthesize', 'loudness', 'Player', 'play', 'wav_bytes', 'write_wav', 'musicxml_text',
+           'score_svg', 'svg_to_png', 'Score', 'score', 'write_svg', 'pianoroll', 'pianoroll_png',
+           'write_pianoroll_png', 'ChoraleBrowser', 'browse']
 
 # %% ../nbs/01_listen.ipynb #dd8becd9
 def bar_range(chorale:Chorale, bars=None):
@@ -121,6 +124,18 @@ def loudness(audio, sample_rate:int, frame_s:float=0.005):
     n = len(audio) // frame
     return np.sqrt((np.asarray(audio[:n * frame], dtype=float).reshape(n, frame) ** 2).mean(1))
 
+# %% ../nbs/01_listen.ipynb #f3c6b8d7
+class Player(Audio):
+    "IPython's `Audio` with the sound in `<audio src=...>`, which JupyterLab keeps in an untrusted notebook."
+    def _repr_html_(self):
+        autoplay = ' autoplay="autoplay"' if self.autoplay else ''
+        return f'<audio controls="controls" preload="metadata"{autoplay} src="{html.escape(self.src_attr())}"></audio>'
+    def __repr__(self):
+        try:
+            with wave.open(io.BytesIO(self.data)) as w: return f'<player: {w.getnframes() / w.getframerate():.1f} s at {w.getframerate()} Hz>'
+        except (wave.Error, EOFError, TypeError): return super().__repr__()  # not a WAV we made
+
+
 # %% ../nbs/01_listen.ipynb #0ad05d86
 PLAY_RATE = 8000  # samples per second for inline players: 8 kHz keeps a notebook small; pass 22050 for nicer sound
 
@@ -132,7 +147,7 @@ def play(chorale:Chorale,
          autoplay:bool=False):
     "An inline audio player for `chorale` (or its `bars`)."
     audio = synthesize(excerpt(chorale, bars), bpm, sample_rate, synth)
-    return Audio(audio, rate=sample_rate, normalize=False, autoplay=autoplay)
+    return Player(audio, rate=sample_rate, normalize=False, autoplay=autoplay)
 
 def wav_bytes(audio, sample_rate:int):
     "A mono 16-bit PCM WAV file, as bytes, of float `audio` in [-1, 1]."
@@ -173,9 +188,37 @@ def score_svg(chorale:Chorale,
                                           chorale.name, tk.getPageCount())
     return tk.renderToSVG(1)
 
+PNG_GREYS = 16  # shades of grey in a score's PNG: enough for smooth edges, and a palette PNG stays small
+
+def svg_to_png(svg:str, greys:int=PNG_GREYS):
+    "PNG bytes of `svg`, one pixel per SVG pixel, on white, in `greys` shades of grey (CairoSVG, then Pillow)."
+    import cairosvg
+    from PIL import Image as PILImage
+    rgb = PILImage.open(io.BytesIO(cairosvg.svg2png(bytestring=svg.encode('utf-8'), background_color='white')))
+    buf = io.BytesIO(); rgb.convert('L').quantize(greys).save(buf, 'PNG', optimize=True)
+    return buf.getvalue()
+
+class Score:
+    "A score for inline display: the SVG, and a PNG of it in the same output for untrusted notebooks."
+    def __init__(self, svg:str, name:str=''): self.svg, self.name, self._png = svg, name, None
+    @property
+    def png(self):
+        "PNG bytes of the SVG (made once); b'' where CairoSVG or the cairo library it loads is missing."
+        if self._png is None:
+            try: self._png = svg_to_png(self.svg)
+            except (ImportError, OSError) as e:
+                log.warning('score: no PNG beside the SVG (%s); an untrusted notebook will not show it', e)
+                self._png = b''
+        return self._png
+    def _repr_svg_(self): return self.svg
+    def _repr_png_(self): return base64.b64encode(self.png).decode('ascii') if self.png else None
+    def __repr__(self):
+        size = re.search(r'width="(\d+)px" height="(\d+)px"', self.svg)
+        return f"<score of {self.name or 'a chorale'}{', %sx%s px' % size.groups() if size else ''}>"
+
 def score(chorale:Chorale, bars=None, width:int=900, scale:int=SCORE_SCALE):
-    "The score of `chorale` (or its `bars`) for inline display."
-    return SVG(score_svg(chorale, bars, width, scale))
+    "The score of `chorale` (or its `bars`) for inline display (SVG, with a PNG beside it)."
+    return Score(score_svg(chorale, bars, width, scale), chorale.name)
 
 def write_svg(chorale:Chorale, path, bars=None, width:int=900, scale:int=SCORE_SCALE):
     "Write the score of `chorale` (or its `bars`) to `path` as SVG, atomically; returns the path."
@@ -185,8 +228,6 @@ def write_svg(chorale:Chorale, path, bars=None, width:int=900, scale:int=SCORE_S
 VOICE_COLORS = ('tab:red', 'tab:orange', 'tab:green', 'tab:blue')  # S A T B
 NOTE_GAP = 0.15  # steps cut from the end of every note, so that repeated notes stay visibly apart
 
-_PITCH_CLASSES = ('C', 'C#', 'D', 'Eb', 'E', 'F', 'F#', 'G', 'Ab', 'A', 'Bb', 'B')
-def _note_name(pitch:int): return _PITCH_CLASSES[pitch % 12] + str(pitch // 12 - 1)  # 60 -> 'C4'
 
 def _roll_size(c:Chorale): return (min(14, 2 + 1.3 * c.n_bars), 3.2)  # wide enough for 16ths, at most 14 in
 
@@ -212,7 +253,7 @@ def pianoroll(chorale:Chorale,
     ax.set(xlim=(at(0), at(len(c))), ylim=(low - 1.5, high + 4), xlabel='bar',
            title=f"{chorale.name} ({chorale.key})" if chorale.key else chorale.name)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_yticks(cs := [p for p in range(low - 1, high + 2) if p % 12 == 0], [_note_name(p) for p in cs])
+    ax.set_yticks(cs := [p for p in range(low - 1, high + 2) if p % 12 == 0], [note_name(p) for p in cs])
     ax.legend(loc='upper left', bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
     return ax
 

@@ -8,7 +8,8 @@ import collections, io
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 import numpy as np
-from .chorales import Chorale, VOICES, SILENCE, _atomic_write
+from .chorales import Chorale, VOICES, SILENCE
+from .files import _atomic_write
 
 # %% auto #0
 __all__ = ['STEPS_PER_QUARTER', 'MAX_TRACKS', 'SPECIALS', 'TIME_SIGNATURES', 'MAX_POSITION', 'MAX_DURATION', 'KINDS', 'REMI',

@@ -1,7 +1,7 @@
 """The bundled corpus is exactly what musiclab's own code makes from music21's Bach files."""
 import filecmp, time
 
-from musiclab.chorales import BACH_DIR, build_bach, load_bach
+from musiclab.corpus import BACH_DIR, build_bach, load_bach
 
 
 def test_rebuild_is_byte_identical(tmp_path):

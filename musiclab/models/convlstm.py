@@ -4,31 +4,47 @@
 
 # %% ../../nbs/13_convlstm.ipynb #df8ee951
 from __future__ import annotations
+from dataclasses import dataclass
+from typing import ClassVar
 import torch
 from torch import nn
-from ..encoding import Vocab
+from ..encoding import Vocab, N_INPUT
 from .core import VoiceHeads
 
 # %% auto #0
-__all__ = ['ConvLSTM', 'from_config']
+__all__ = ['ConvLSTM', 'ConvLSTMConfig']
 
 # %% ../../nbs/13_convlstm.ipynb #7db44ef4
 class ConvLSTM(nn.Module):
     "Conv3D over (time, voices, features) -> LSTM over time -> 2 dense layers -> per-voice heads."
-    def __init__(self, window:int, vocab:Vocab, filters:int=16, kernel:int=3, hidden:int=16, dense:int=64, dropout:float=0.2):
+    def __init__(self, window:int, vocab:Vocab, filters:int=16, kernel:int=3, hidden:int=16, dense:int=64, dropout:float=0.2,
+                 channels:int=N_INPUT):  # input channels per voice and step
         super().__init__()
         self.window = window
-        self.conv = nn.Conv3d(1, filters, kernel_size=(kernel, 2, 5), padding=(kernel // 2, 0, 0))
+        self.conv = nn.Conv3d(1, filters, kernel_size=(kernel, 2, channels), padding=(kernel // 2, 0, 0))
         self.lstm = nn.LSTM(filters * 3, hidden, batch_first=True)
         self.dense = nn.Sequential(nn.Linear(hidden, dense), nn.ReLU(), nn.Dropout(dropout),
                                    nn.Linear(dense, dense), nn.ReLU(), nn.Dropout(dropout))
         self.heads = VoiceHeads(dense, vocab)
 
-    def forward(self, x):                                   # x: (B, W, 4, 5)
+    def forward(self, x):                                   # x: (B, W, 4, C)
         h = torch.relu(self.conv(x[:, None]))              # (B, F, W, 3, 1)
         h = h.squeeze(-1).permute(0, 2, 1, 3).flatten(2)   # (B, W, 3F)
         _, (last, _) = self.lstm(h)                         # last: (1, B, H)
         return self.heads(self.dense(last[0]))              # (B, 4, V)
 
-def from_config(config, vocab:Vocab):
-    return ConvLSTM(config.window, vocab, config.filters, config.kernel, config.hidden, config.dense, config.dropout)
+# %% ../../nbs/13_convlstm.ipynb #1b7011da
+@dataclass
+class ConvLSTMConfig:
+    "The ConvLSTM's sizes (the window comes from `TrainConfig`); `presets` are the named starting points."
+    filters: int = 16                # Conv3D channels
+    kernel: int = 3                  # Conv3D kernel length along time
+    hidden: int = 16                 # LSTM units (the seed's 16)
+    dense: int = 64                  # width of the two dense layers
+    dropout: float = 0.2             # dropout after each dense layer
+    presets: ClassVar[dict] = {'tiny': dict(filters=4, hidden=8, dense=16), 'small': dict(filters=8, hidden=16, dense=32), 'seed': {}}
+
+    def __post_init__(self):
+        for name in ('filters', 'kernel', 'hidden', 'dense'):
+            if getattr(self, name) < 1: raise ValueError(f"{name}: expected a positive number, got {getattr(self, name)}")
+        if not 0 <= self.dropout < 1: raise ValueError(f"dropout: expected 0 <= dropout < 1, got {self.dropout}")

@@ -10,7 +10,8 @@ from pathlib import Path
 import torch
 from torch import nn
 import torch.nn.functional as F
-from ..chorales import DATA_DIR, _atomic_write
+from ..corpus import DATA_DIR
+from ..files import _atomic_write
 from ..tokens import REMI, PAD
 
 # %% auto #0

@@ -5,57 +5,80 @@
 # %% ../../nbs/12_ridge.ipynb #bc280ab1
 from __future__ import annotations
 import math
+from dataclasses import dataclass
+from typing import ClassVar
 import numpy as np
 import torch
 from torch import nn
-from ..encoding import Vocab
+from ..encoding import Vocab, N_INPUT
 from .core import mask_logits
 
 # %% auto #0
-__all__ = ['RIDGE_BATCH', 'Ridge', 'from_config', 'fit_closed_form']
+__all__ = ['RIDGE_BATCH', 'HELD_BACK', 'Ridge', 'RidgeConfig', 'fit_closed_form']
 
 # %% ../../nbs/12_ridge.ipynb #204535b0
 class Ridge(nn.Module):
-    "Linear scores of the flattened window, softmax at a fitted temperature: (B, W, 4, 5) -> (B, 4, V)."
+    "Linear scores of the flattened window, softmax at a fitted temperature: (B, W, 4, N_INPUT) -> (B, 4, V)."
     def __init__(self, window:int, vocab:Vocab, alpha:float=1.0):
         super().__init__()
         self.window, self.alpha, self.n_classes = window, alpha, vocab.max_size
-        self.linear = nn.Linear(window * 4 * 5, 4 * vocab.max_size)
+        self.linear = nn.Linear(window * 4 * N_INPUT, 4 * vocab.max_size)
         self.register_buffer('log_temperature', torch.zeros(()))      # saved with the weights
         self.register_buffer('mask', torch.as_tensor(vocab.mask), persistent=False)
         for p in self.parameters(): p.requires_grad_(False)           # fitted in closed form, not by gradients
     def scores(self, x): return self.linear(x.flatten(1)).view(-1, 4, self.n_classes)
     def forward(self, x): return mask_logits(self.scores(x) / self.log_temperature.exp(), self.mask)
 
-def from_config(config, vocab:Vocab): return Ridge(config.window, vocab, config.alpha)
+# %% ../../nbs/12_ridge.ipynb #35531449
+@dataclass
+class RidgeConfig:
+    "Ridge's settings (the window comes from `TrainConfig`); `presets` are the named starting points."
+    alpha: float = 1.0               # L2 regularisation strength of the closed-form fit
+    presets: ClassVar[dict] = {'tiny': {}, 'small': {}, 'seed': {}}  # one solve is fast at any size
+
+    def __post_init__(self):
+        if not self.alpha >= 0: raise ValueError(f"alpha: expected 0 or more, got {self.alpha}")
 
 # %% ../../nbs/12_ridge.ipynb #8bd1c780
 RIDGE_BATCH = 4096  # windows per batch when accumulating X^T X
+HELD_BACK = 10      # every 10th training chorale is held back to fit the temperature
 
-def _batches(ds, size=RIDGE_BATCH):
-    for i in range(0, len(ds), size): yield ds.batch(np.arange(i, min(i + size, len(ds))))
+def _batches(ds, idx, size=RIDGE_BATCH):
+    for i in range(0, len(idx), size): yield ds.batch(idx[i:i + size])
 
-def _fit_temperature(model, valid, grid=np.geomspace(1e-3, 10, 81)):
-    "The temperature with the lowest validation NLL, searched on a log grid."
-    xs, ys = zip(*[(x, y) for x, y, _ in _batches(valid)])
+def _fit_temperature(model, batches, grid=np.geomspace(1e-3, 10, 81)):
+    "The temperature with the lowest NLL on `batches` of held-back windows, searched on a log grid."
+    xs, ys = zip(*[(x, y) for x, y, _ in batches])
     scores = torch.cat([model.scores(x) for x in xs]).masked_fill(~model.mask, -math.inf)
     y = torch.cat(ys)
     losses = [torch.nn.functional.cross_entropy((scores / t).reshape(-1, scores.shape[-1]), y.reshape(-1)).item() for t in grid]
     return float(grid[int(np.argmin(losses))])
 
-@torch.no_grad()
-def fit_closed_form(self:Ridge, train, valid):
-    "Solve for the weights on the `train` windows, then fit the temperature on `valid`."
+def _sums(self, batches):
+    "X^T X (D+1, D+1) and X^T Y (D+1, 4V) in float64, accumulated over batches."
     D, V = self.linear.in_features, self.n_classes
     xtx, xty = torch.zeros(D + 1, D + 1, dtype=torch.float64), torch.zeros(D + 1, 4 * V, dtype=torch.float64)
-    for x, y, _ in _batches(train):
+    for x, y, _ in batches:
         x1 = torch.cat([x.flatten(1), torch.ones(len(x), 1)], 1).double()       # (B, D+1)
         y1 = nn.functional.one_hot(y, V).flatten(1).double()                    # (B, 4V)
         xtx += x1.T @ x1; xty += x1.T @ y1
-    reg = torch.eye(D + 1, dtype=torch.float64) * self.alpha; reg[-1, -1] = 0   # no penalty on the bias
-    beta = torch.linalg.solve(xtx + reg, xty)                                   # (D+1, 4V)
+    return xtx, xty
+
+def _solve(self, xtx, xty):
+    reg = torch.eye(len(xtx), dtype=torch.float64) * self.alpha; reg[-1, -1] = 0   # no penalty on the bias
+    beta = torch.linalg.solve(xtx + reg, xty)                                      # (D+1, 4V)
     self.linear.weight.copy_(beta[:-1].T.float()); self.linear.bias.copy_(beta[-1].float())
-    self.log_temperature.fill_(math.log(_fit_temperature(self, valid)))
+
+@torch.no_grad()
+def fit_closed_form(self:Ridge, train, *unused, held_back:int=HELD_BACK):
+    "Solve on the `train` windows; fit the temperature on every `held_back`-th training chorale. Never reads valid."
+    back = train.chorale % held_back == held_back - 1                          # (N,) windows of held-back chorales
+    if not back.any() or back.all(): back = np.arange(len(train)) % held_back == held_back - 1   # too few chorales
+    idx_fit, idx_back = np.flatnonzero(~back), np.flatnonzero(back)
+    fit_sums, back_sums = _sums(self, _batches(train, idx_fit)), _sums(self, _batches(train, idx_back))
+    _solve(self, *fit_sums)
+    self.log_temperature.fill_(math.log(_fit_temperature(self, _batches(train, idx_back))))
+    _solve(self, fit_sums[0] + back_sums[0], fit_sums[1] + back_sums[1])      # then all training windows
     return self
 
 Ridge.fit_closed_form = fit_closed_form

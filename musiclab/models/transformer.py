@@ -5,13 +5,15 @@
 # %% ../../nbs/14_transformer.ipynb #8686ae93
 from __future__ import annotations
 import math
+from dataclasses import dataclass
+from typing import ClassVar
 import torch
 from torch import nn
-from ..encoding import Vocab
+from ..encoding import Vocab, N_INPUT
 from .core import VoiceHeads
 
 # %% auto #0
-__all__ = ['sinusoidal_positions', 'Transformer', 'from_config']
+__all__ = ['sinusoidal_positions', 'Transformer', 'TransformerConfig']
 
 # %% ../../nbs/14_transformer.ipynb #f8e7b46f
 def sinusoidal_positions(length:int, d:int):
@@ -24,20 +26,36 @@ def sinusoidal_positions(length:int, d:int):
 
 class Transformer(nn.Module):
     "Step tokens + positions -> TransformerEncoder -> mean over time -> 2-layer head -> per-voice logits."
-    def __init__(self, window:int, vocab:Vocab, d_model:int=64, heads:int=4, layers:int=4, ff:int=128, dropout:float=0.2):
+    def __init__(self, window:int, vocab:Vocab, d_model:int=64, heads:int=4, layers:int=4, ff:int=128, dropout:float=0.2,
+                 channels:int=N_INPUT):  # input channels per voice and step
         super().__init__()
         self.window = window
-        self.embed = nn.Linear(4 * 5, d_model)
+        self.embed = nn.Linear(4 * channels, d_model)
         self.register_buffer('positions', sinusoidal_positions(window, d_model), persistent=False)
         block = nn.TransformerEncoderLayer(d_model, heads, ff, dropout, batch_first=True, norm_first=True)
         self.encoder = nn.TransformerEncoder(block, layers, enable_nested_tensor=False)
         self.head = nn.Sequential(nn.LayerNorm(d_model), nn.Linear(d_model, d_model), nn.ReLU(), nn.Dropout(dropout))
         self.heads = VoiceHeads(d_model, vocab)
 
-    def forward(self, x):                                            # x: (B, W, 4, 5)
+    def forward(self, x):                                            # x: (B, W, 4, C)
         h = self.embed(x.flatten(2)) + self.positions[: x.shape[1]]  # (B, W, d)
         h = self.encoder(h).mean(1)                                  # (B, d)
         return self.heads(self.head(h))                              # (B, 4, V)
 
-def from_config(config, vocab:Vocab):
-    return Transformer(config.window, vocab, config.d_model, config.heads, config.layers, config.ff, config.dropout)
+# %% ../../nbs/14_transformer.ipynb #c68f8eba
+@dataclass
+class TransformerConfig:
+    "The Transformer's sizes (the window comes from `TrainConfig`); `presets` are the named starting points."
+    d_model: int = 64                # width of the attention blocks
+    heads: int = 4                   # attention heads per block
+    layers: int = 4                  # attention blocks
+    ff: int = 128                    # feed-forward width inside a block
+    dropout: float = 0.2             # dropout inside the blocks and the head
+    presets: ClassVar[dict] = {'tiny': dict(d_model=16, heads=2, layers=1, ff=32),
+                               'small': dict(d_model=32, heads=4, layers=2, ff=64), 'seed': {}}
+
+    def __post_init__(self):
+        for name in ('d_model', 'heads', 'layers', 'ff'):
+            if getattr(self, name) < 1: raise ValueError(f"{name}: expected a positive number, got {getattr(self, name)}")
+        if self.d_model % self.heads: raise ValueError(f"d_model: {self.d_model} is not divisible by heads={self.heads}")
+        if not 0 <= self.dropout < 1: raise ValueError(f"dropout: expected 0 <= dropout < 1, got {self.dropout}")

@@ -1,0 +1,216 @@
+"""The committed notebooks as a reader sees them: opened fresh in JupyterLab, untrusted and not run.
+
+The first tests read the notebook files (no browser): every score carries a PNG beside its SVG, every player keeps
+its sound where JupyterLab's sanitizer leaves it, and every notebook names its kernel. The browser tests open each
+notebook with a score or a player in JupyterLab, in Debian's chromium driven by Playwright (no browser download;
+`.ci/run` installs chromium with apt), and check that every score is a visible picture, that every player has a
+sound with a duration and plays, and that no "Select Kernel" dialog opens. Screenshots go to test-artifacts/browser/.
+Run on its own with `python -m pytest tests/test_browser.py -q` (well under 3 minutes).
+"""
+import json, os, re, shutil, socket, subprocess, sys, time, urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted(p for p in (ROOT / 'nbs').glob('*.ipynb') if not p.name.startswith('_'))
+ARTIFACTS = ROOT / 'test-artifacts' / 'browser'
+CHROMIUM = os.environ.get('MUSICLAB_CHROMIUM', '/usr/bin/chromium')
+CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-sync',
+                  '--disable-background-networking', '--disable-component-update',  # this machine has no network
+                  '--autoplay-policy=no-user-gesture-required']                      # so a test may press play
+SERVER_START_S, RENDER_S = 90, 60  # generous limits; a notebook usually renders in a few seconds
+
+
+def outputs(path):
+    "Every output of every code cell of the notebook at `path`."
+    return [o for c in json.loads(path.read_text(encoding='utf-8'))['cells'] for o in c.get('outputs', [])]
+
+def html(o): return ''.join(o.get('data', {}).get('text/html', ''))
+def is_score(o): return 'image/svg+xml' in o.get('data', {})
+def is_player(o): return '<audio' in html(o)
+def is_picture(o): return 'image/png' in o.get('data', {})
+
+WITH_SOUND_OR_SCORE = [p for p in NOTEBOOKS if any(is_score(o) or is_player(o) for o in outputs(p))]
+
+
+# ---- the files: no browser needed ----
+
+@pytest.mark.parametrize('path', NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_names_its_kernel(path):
+    "Without a kernelspec JupyterLab asks which kernel to start, every time the notebook is opened."
+    kernelspec = json.loads(path.read_text(encoding='utf-8'))['metadata'].get('kernelspec', {})
+    assert kernelspec.get('name') == 'python3', f"{path.name}: metadata.kernelspec is {kernelspec or 'missing'}"
+
+
+@pytest.mark.parametrize('path', NOTEBOOKS, ids=lambda p: p.stem)
+def test_outputs_survive_an_untrusted_view(path):
+    "An untrusted notebook drops SVG outputs and strips `src` from `<source>`: a score needs its PNG, a player `<audio src>`."
+    bare_svg = sum(is_score(o) and not is_picture(o) for o in outputs(path))
+    assert not bare_svg, f"{path.name}: {bare_svg} SVG output(s) without a PNG beside them (use musiclab.listen.score)"
+    players = [h for h in map(html, outputs(path)) if '<audio' in h]
+    dead = [h[:80] for h in players if '<source' in h or not re.search(r'<audio[^>]* src="data:audio/', h)]
+    assert not dead, f"{path.name}: {len(dead)} player(s) with the sound in <source> (use musiclab.listen.play): {dead[0]}"
+
+
+def test_the_file_checks_can_fail(tmp_path):
+    "The checks above catch what IPython's own SVG and Audio write, in a notebook without a kernelspec."
+    from IPython.core.formatters import DisplayFormatter
+    from IPython.display import SVG, Audio
+    fmt = lambda obj: {'output_type': 'display_data', 'metadata': {}, 'data': DisplayFormatter().format(obj)[0]}
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>'
+    nb = {'cells': [{'cell_type': 'code', 'source': '', 'metadata': {}, 'execution_count': None,
+                     'outputs': [fmt(SVG(svg)), fmt(Audio([0.0, 0.5, 0.0], rate=8000))]}],
+          'metadata': {}, 'nbformat': 4, 'nbformat_minor': 5}
+    path = tmp_path / 'old.ipynb'; path.write_text(json.dumps(nb))
+    for check, message in ((test_notebook_names_its_kernel, 'kernelspec'), (test_outputs_survive_an_untrusted_view, 'SVG')):
+        with pytest.raises(AssertionError, match=message): check(path)
+    nb['cells'][0]['outputs'] = nb['cells'][0]['outputs'][1:]; path.write_text(json.dumps(nb))
+    with pytest.raises(AssertionError, match='<source>'): test_outputs_survive_an_untrusted_view(path)
+
+
+# ---- the browser ----
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
+
+
+@pytest.fixture(scope='module')
+def lab(tmp_path_factory):
+    "JupyterLab on loopback, serving a copy of nbs/ with fresh settings and no trusted notebooks, and a chromium page."
+    if not Path(CHROMIUM).exists(): pytest.skip(f'no chromium at {CHROMIUM} (apt-get install chromium)')
+    try: from playwright.sync_api import sync_playwright
+    except ImportError: pytest.skip('playwright is not installed (pip install -e ".[dev]")')
+    home = tmp_path_factory.mktemp('lab')
+    shutil.copytree(ROOT / 'nbs', home / 'nbs', ignore=shutil.ignore_patterns('.ipynb_checkpoints'))
+    settings = home / 'settings' / '@jupyterlab' / 'apputils-extension'
+    settings.mkdir(parents=True)  # no news or update toasts over the screenshots
+    (settings / 'notification.jupyterlab-settings').write_text('{"fetchNews": "false", "checkForUpdates": false}')
+    env = {**os.environ, 'JUPYTER_DATA_DIR': str(home / 'data'), 'JUPYTER_CONFIG_DIR': str(home / 'config'),
+           'JUPYTER_RUNTIME_DIR': str(home / 'runtime'), 'IPYTHONDIR': str(home / 'ipython')}
+    port = _free_port()
+    log = open(home / 'server.log', 'w')
+    server = subprocess.Popen(
+        [sys.executable, '-m', 'jupyter', 'lab', '--no-browser', '--ip=127.0.0.1', f'--port={port}',
+         '--IdentityProvider.token=', f'--ServerApp.root_dir={home}', '--LabApp.extension_manager=readonly',
+         f'--LabApp.user_settings_dir={home / "settings"}', f'--LabApp.workspaces_dir={home / "workspaces"}',
+         '--LabApp.news_url=', '--ServerApp.port_retries=0', '--ServerApp.disable_check_xsrf=True',
+         '--LabApp.expose_app_in_browser=True'] + (['--allow-root'] if os.geteuid() == 0 else []),
+        cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f'http://127.0.0.1:{port}'
+    try:
+        for _ in range(SERVER_START_S * 2):
+            try:
+                urllib.request.urlopen(f'{base}/api/status', timeout=2); break
+            except OSError:
+                if server.poll() is not None: break
+                time.sleep(0.5)
+        else: pytest.fail(f'JupyterLab did not answer within {SERVER_START_S} s:\n{(home / "server.log").read_text()[-3000:]}')
+        if server.poll() is not None: pytest.fail(f'JupyterLab exited:\n{(home / "server.log").read_text()[-3000:]}')
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+            page = browser.new_page(viewport={'width': 1280, 'height': 900})
+            yield base, page
+            browser.close()
+    finally:
+        server.terminate()
+        try: server.wait(timeout=20)
+        except subprocess.TimeoutExpired: server.kill()
+        log.close()
+
+
+# What the page shows, measured in the page: every rendered output's MIME type, image sizes, players' durations.
+MEASURE = """async () => {
+  const shown = [...document.querySelectorAll('.jp-OutputArea-output')];
+  const images = [...document.querySelectorAll('.jp-OutputArea-output img')];
+  const players = [...document.querySelectorAll('.jp-OutputArea-output audio')];
+  const duration = a => new Promise(done => {
+    if (a.readyState >= 1) return done(a.duration);
+    a.addEventListener('loadedmetadata', () => done(a.duration));
+    a.addEventListener('error', () => done(-1));
+    setTimeout(() => done(-2), 10000);
+    a.load();
+  });
+  return {
+    mime: shown.map(o => o.getAttribute('data-mime-type')),
+    svgs: document.querySelectorAll('.jp-OutputArea-output svg').length,
+    images: images.map(i => [i.naturalWidth, i.naturalHeight, i.getBoundingClientRect().width]),
+    sources: players.map(a => (a.getAttribute('src') || '').slice(0, 22)),
+    durations: await Promise.all(players.map(duration)),
+    text: document.querySelector('.jp-Notebook').innerText,
+    dialogs: [...document.querySelectorAll('.jp-Dialog')].map(d => d.innerText.slice(0, 200)),
+  };
+}"""
+
+PLAY = """async () => Promise.all([...document.querySelectorAll('.jp-OutputArea-output audio')].map(async a => {
+  a.muted = true;
+  const timeout = new Promise(done => setTimeout(() => done('timed out'), 3000));  // play() waits for ever without a sound
+  const started = await Promise.race([a.play().then(() => 'ok', e => 'play() failed: ' + e), timeout]);
+  if (started !== 'ok') return started;
+  await new Promise(done => setTimeout(done, 400));
+  const t = a.currentTime; a.pause(); a.currentTime = 0; return t;
+}))"""
+
+# Set once the notebook's kernel is chosen: a "Select Kernel" dialog, if one comes, is on the page by then.
+KERNEL_CHOSEN = """() => document.querySelector('.jp-Dialog') ||
+  !['', 'No Kernel'].includes((document.querySelector('.jp-Toolbar-kernelName') || {innerText: ''}).innerText.trim())"""
+
+
+OPEN = """async path => {
+  const app = window.jupyterapp;
+  for (const w of [...app.shell.widgets('main')]) w.dispose();  // the last notebook, without asking to save it
+  await app.commands.execute('docmanager:open', {path});
+}"""
+
+
+def open_notebook(base, page, path):
+    "Open `path` as a new reader would and wait until every output is on the page and its kernel is chosen."
+    if not page.url.startswith(f'{base}/lab'):  # JupyterLab loads once; each notebook then opens in it
+        page.goto(f'{base}/lab?reset', wait_until='domcontentloaded')
+        page.wait_for_function('() => window.jupyterapp && window.jupyterapp.shell', timeout=RENDER_S * 1000)
+        page.wait_for_selector('.jp-DirListing-content', timeout=RENDER_S * 1000)
+    page.evaluate(OPEN, f'nbs/{path.name}')
+    page.wait_for_selector('.jp-Notebook .jp-Cell', timeout=RENDER_S * 1000)
+    page.wait_for_function('n => document.querySelectorAll(".jp-OutputArea-output").length >= n',
+                           arg=len(outputs(path)), timeout=RENDER_S * 1000)
+    page.wait_for_function(KERNEL_CHOSEN, timeout=RENDER_S * 1000)
+    page.wait_for_timeout(500)
+
+
+def stop_kernels(base):
+    "Shut down the kernels that opening notebooks started (they only cost memory and CPU here)."
+    for session in json.load(urllib.request.urlopen(f'{base}/api/sessions', timeout=10)):
+        urllib.request.urlopen(urllib.request.Request(f"{base}/api/sessions/{session['id']}", method='DELETE'), timeout=10)
+
+
+@pytest.mark.parametrize('path', WITH_SOUND_OR_SCORE, ids=lambda p: p.stem)
+def test_notebook_in_the_browser(lab, path):
+    base, page = lab
+    open_notebook(base, page, path)
+    seen, stored = page.evaluate(MEASURE), outputs(path)
+    if seen['dialogs']:
+        page.screenshot(path=str(ARTIFACTS / f'{path.stem}-dialog.png')); page.keyboard.press('Escape')
+    for kind, test in (('score', is_score), ('player', is_player)):  # the first of each, in its place on the page
+        first = next((i for i, o in enumerate(stored) if test(o)), None)
+        if first is None or len(seen['mime']) <= first: continue
+        page.locator('.jp-OutputArea-output').nth(first).scroll_into_view_if_needed(); page.wait_for_timeout(200)
+        page.screenshot(path=str(ARTIFACTS / f'{path.stem}-{kind}.png'))
+    played = page.evaluate(PLAY)
+    stop_kernels(base)
+
+    assert not seen['dialogs'], f"{path.name} opened a dialog: {seen['dialogs']}"
+    assert len(seen['mime']) == len(stored), f"{path.name}: {len(seen['mime'])} outputs on the page, {len(stored)} in the file"
+    n_scores, n_pictures, n_players = (sum(map(f, stored)) for f in (is_score, is_picture, is_player))
+    assert not re.findall(r'<IPython\.core\.display\.\w+ object>|<\S+Player object>', seen['text']), \
+        f"{path.name}: an output shows as text instead of a picture or a player"
+    assert seen['svgs'] == 0, f"{path.name}: an SVG was rendered, so the notebook was trusted; this test needs it untrusted"
+    assert seen['mime'].count('image/png') == n_pictures, (path.name, seen['mime'])
+    assert [w > 0 and h > 0 and shown > 0 for w, h, shown in seen['images']] == [True] * n_pictures, \
+        f"{path.name}: images not drawn: {seen['images']}"
+    assert len(seen['durations']) == n_players, (path.name, seen['sources'])
+    assert all(d > 0 for d in seen['durations']), f"{path.name}: players without sound (durations {seen['durations']})"
+    assert all(isinstance(t, (int, float)) and t > 0 for t in played), f"{path.name}: players did not play: {played}"
+    print(f"{path.name}: {n_scores} scores (as PNG), {n_pictures} pictures, {n_players} players "
+          f"({', '.join(f'{d:.1f}' for d in seen['durations'])} s), no dialog")
