@@ -4,18 +4,17 @@
 
 # %% ../nbs/55_gpt_training.ipynb #ae9e94a5
 from __future__ import annotations
-import dataclasses, json, math, os, random, time, zlib
+import json, math, os, time, zlib
 from dataclasses import dataclass, asdict
 from pathlib import Path
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset, DataLoader
 from torch.utils.data.distributed import DistributedSampler
-from .corpus import load_bach, DATA_DIR
+from .corpus import load_bach
 from .files import read_jsb
 from .tokens import REMI, PAD, encode, tokenize_folder, load_tokens, save_tokens, grid_encode, GRID_VOCAB
-from .models.gpt import GPT, GPTConfig, GPT_PRESETS, count_parameters, load_gpt, save_gpt
+from .models.gpt import GPT, GPTConfig, count_parameters, load_gpt, save_gpt
 
 # %% auto #0
 __all__ = ['AUGMENT_SEMITONES', 'load_token_data', 'TokenWindows', 'TrainGPT', 'evaluate_nll', 'train_gpt', 'train_cmd',
