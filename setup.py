@@ -27,6 +27,7 @@ requirements = [
 ]
 extras = {
     'audio': ['pyfluidsynth>=1.3'],  # also needs the system libfluidsynth (apt: libfluidsynth3)
+    'tokens': ['miditok>=3.0'],  # only for the MidiTok comparison in nbs/50_tokens (skipped when missing)
     'dev': ['nbdev==2.4.14', 'fastcore<2', 'execnb<0.2', 'ghapi<2', 'pytest>=7', 'ipykernel>=6',
             'ruff>=0.4',  # .ci/run: `ruff check --select F401 musiclab/` (no unused imports)
             'playwright>=1.40'],  # tests/test_browser.py drives Debian's chromium (never `playwright install`)

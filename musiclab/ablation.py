@@ -60,6 +60,7 @@ def ablation_table(rows:pd.DataFrame, reference:dict|None=None) -> pd.DataFrame:
 
 # %% ../nbs/24_ablation.ipynb #bf18b09e
 def distance_to_bach(table:pd.DataFrame, spread:pd.Series) -> pd.DataFrame:
-    "`|setting - Bach| / spread` per metric for every setting column of `table` (metrics with no spread dropped)."
+    "`|setting - Bach| / spread` per metric for every setting column of `table` (metrics with no spread, or measured in no setting, dropped)."
     keep = spread.index[spread > 0].intersection(table.index, sort=False)
-    return table.loc[keep].drop(columns='Bach').sub(table.loc[keep, 'Bach'], axis=0).abs().div(spread[keep], axis=0)
+    distance = table.loc[keep].drop(columns='Bach').sub(table.loc[keep, 'Bach'], axis=0).abs().div(spread[keep], axis=0)
+    return distance.dropna(how='all')   # e.g. the fermata metrics: generated continuations have no fermatas

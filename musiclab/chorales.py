@@ -4,14 +4,15 @@
 
 # %% ../nbs/00_chorales.ipynb #fa9633f1
 from __future__ import annotations
-import logging
+import logging, math
 from dataclasses import dataclass, replace
 import numpy as np
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['VOICES', 'SILENCE', 'MIDI_MAX', 'SPLITS', 'log', 'SHARP_NAMES', 'FLAT_NAMES', 'as_pitches', 'infer_onsets', 'Chorale',
-           'note_name', 'transpose_key']
+__all__ = ['VOICES', 'SILENCE', 'MIDI_MAX', 'SPLITS', 'log', 'SHARP_NAMES', 'FLAT_NAMES', 'MODES', 'MAX_STEPS_PER_QUARTER',
+           'BEAT_UNITS', 'ChoraleError', 'as_pitches', 'infer_onsets', 'note_name', 'check_key', 'Chorale',
+           'transpose_key']
 
 # %% ../nbs/00_chorales.ipynb #02c7e9a7
 VOICES = ('soprano', 'alto', 'tenor', 'bass')
@@ -20,21 +21,24 @@ MIDI_MAX = 127
 SPLITS = ('train', 'valid', 'test')
 log = logging.getLogger('musiclab')
 
+class ChoraleError(ValueError):
+    "Data that cannot be a chorale. The message says where (file, line, step, voice...) and what is wrong."
+
 def as_pitches(pitches, where='pitches', batch=False):
     "Check MIDI numbers (0 = silence) of shape (T, 4), or (..., 4) with `batch=True`, and return them as int64."
-    a = np.asarray(pitches)
+    try: a = np.asarray(pitches)
+    except (ValueError, TypeError) as e: raise ChoraleError(f"{where}: not an array of numbers ({e})") from None
     if (a.ndim < 1 if batch else a.ndim != 2) or a.shape[-1] != len(VOICES):
-        raise ValueError(f"{where}: expected shape {'(..., 4)' if batch else '(T, 4)'}, got {a.shape}")
+        raise ChoraleError(f"{where}: expected shape {'(..., 4)' if batch else '(T, 4)'}, got {a.shape}")
     if a.dtype.kind == 'f':
-        if not np.isfinite(a).all(): raise ValueError(f"{where}: NaN or infinite values where MIDI numbers are required")
-        if (a != np.round(a)).any(): raise ValueError(f"{where}: non-integer pitch values")
-    elif a.dtype.kind not in 'iub': raise ValueError(f"{where}: expected integer MIDI numbers, got dtype {a.dtype}")
-    a = a.astype(np.int64)  # before any arithmetic: 7 * p overflows int8 and uint8
+        if not np.isfinite(a).all(): raise ChoraleError(f"{where}: NaN or infinite values where MIDI numbers are required")
+        if (a != np.round(a)).any(): raise ChoraleError(f"{where}: non-integer pitch values")
+    elif a.dtype.kind not in 'iu': raise ChoraleError(f"{where}: expected integer MIDI numbers, got dtype {a.dtype}")
     if a.size and (a.min() < 0 or a.max() > MIDI_MAX):
         bad = np.argwhere((a < 0) | (a > MIDI_MAX))[0]
         at = f"step {bad[0]}" if not batch else f"index {tuple(int(i) for i in bad[:-1])}"
-        raise ValueError(f"{where}: pitch {a[tuple(bad)]} is outside 0..{MIDI_MAX} ({at}, voice {bad[-1]})")
-    return a
+        raise ChoraleError(f"{where}: pitch {a[tuple(bad)]:g} is outside 0..{MIDI_MAX} ({at}, voice {bad[-1]})")
+    return a.astype(np.int64)  # before any arithmetic: 7 * p overflows int8 and uint8
 
 def infer_onsets(pitches):
     "Onsets where a sounding voice changes pitch (or starts after silence): repeated notes merge into held ones."
@@ -42,7 +46,47 @@ def infer_onsets(pitches):
     prev = np.vstack([np.zeros((1, p.shape[1]), p.dtype), p[:-1]])
     return (p > 0) & (p != prev)
 
+# %% ../nbs/00_chorales.ipynb #79bbbc0c
+SHARP_NAMES = ('C', 'C#', 'D', 'D#', 'E', 'F', 'F#', 'G', 'G#', 'A', 'A#', 'B')   # music21 spelling, sharps
+FLAT_NAMES = ('C', 'D-', 'D', 'E-', 'E', 'F', 'G-', 'G', 'A-', 'A', 'B-', 'B')    # music21 spelling, flats
+_LABELS = tuple((f if f in ('E-', 'A-', 'B-') else s).replace('-', 'b') for s, f in zip(SHARP_NAMES, FLAT_NAMES))
+_PC = {n.lower(): i for names in (SHARP_NAMES, FLAT_NAMES) for i, n in enumerate(names)}
+_PC.update({'c-': 11, 'f-': 4, 'e#': 5, 'b#': 0})
+MODES = ('major', 'minor', 'dorian', 'phrygian', 'lydian', 'mixolydian', 'aeolian', 'ionian', 'locrian')
+
+def note_name(pitch:int):
+    "A readable name for a MIDI number: 60 -> 'C4', 70 -> 'Bb4' (black keys as they are most often written)."
+    return _LABELS[int(pitch) % 12] + str(int(pitch) // 12 - 1)
+
+def check_key(key, where='key'):
+    "A key name as music21 writes it ('G major', 'f# minor', 'B- major'), or None; anything else is a ChoraleError."
+    if key is None: return None
+    tonic, _, mode = str(key).partition(' ') if isinstance(key, str) else ('', '', '')
+    if tonic.lower() not in _PC or mode not in MODES:
+        raise ChoraleError(f"{where}: {key!r} is not a key; expected a tonic A-G (with # or -) and a mode, e.g. 'B- major'")
+    return key
+
 # %% ../nbs/00_chorales.ipynb #d582e28e
+MAX_STEPS_PER_QUARTER = 96                 # finer grids than 96 per quarter exist in no score
+BEAT_UNITS = (1, 2, 4, 8, 16, 32)
+
+def _whole(x, what, lo, hi):
+    "An int from an int or a whole float in lo..hi; anything else (a fraction, NaN, a string, a bool) is a ChoraleError."
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer, np.floating)):
+        raise ChoraleError(f"{what}: expected a whole number, got {x!r}")
+    if not (math.isfinite(x) and x == int(x)): raise ChoraleError(f"{what}: expected a whole number, got {x!r}")
+    if not lo <= x <= hi: raise ChoraleError(f"{what}: expected {lo}..{hi}, got {int(x) if abs(x) < 1e9 else f'{x:.3g}'}")
+    return int(x)
+
+def _flags(x, shape, what):
+    "A bool array of `shape` from bools or 0/1 numbers."
+    try: a = np.asarray(x)
+    except (ValueError, TypeError) as e: raise ChoraleError(f"{what}: not an array ({e})") from None
+    if a.shape != shape: raise ChoraleError(f"{what}: expected shape {shape}, got {a.shape}")
+    if a.dtype.kind not in 'biuf' or (a.dtype.kind != 'b' and not np.isin(a, (0, 1)).all()):
+        raise ChoraleError(f"{what}: expected True/False (or 1/0) values")
+    return a.astype(bool)
+
 @dataclass(eq=False)
 class Chorale:
     "A four-voice piece on a fixed grid: pitches (T, 4), onsets (T, 4), fermatas (T,), metre, key and name."
@@ -56,22 +100,25 @@ class Chorale:
     name: str = ''                           # e.g. 'bwv66.6'
 
     def __post_init__(self):
-        self.pitches = as_pitches(self.pitches, f"{self.name or 'chorale'} pitches")
+        if not isinstance(self.name, str): raise ChoraleError(f"name: expected a string, got {self.name!r}")
+        who = self.name or 'chorale'
+        self.pitches = as_pitches(self.pitches, f"{who} pitches")
         T = len(self.pitches)
-        on = infer_onsets(self.pitches) if self.onsets is None else np.asarray(self.onsets, dtype=bool)
-        if on.shape != (T, 4): raise ValueError(f"{self.name or 'chorale'} onsets: expected shape {(T, 4)}, got {on.shape}")
+        on = infer_onsets(self.pitches) if self.onsets is None else _flags(self.onsets, (T, 4), f"{who} onsets")
         # a held note cannot change pitch, and silence has no onset
         self.onsets = (on | infer_onsets(self.pitches)) & (self.pitches > 0)
-        fe = np.zeros(T, bool) if self.fermatas is None else np.asarray(self.fermatas, dtype=bool)
-        if fe.shape != (T,): raise ValueError(f"{self.name or 'chorale'} fermatas: expected shape {(T,)}, got {fe.shape}")
-        self.fermatas = fe
-        self.time_signature = tuple(int(x) for x in self.time_signature)
-        num, den = self.time_signature
-        if num < 1 or den not in (1, 2, 4, 8, 16, 32): raise ValueError(f"time_signature: {num}/{den} is not a valid metre")
-        if (4 * self.steps_per_quarter * num) % den: raise ValueError(
-            f"time_signature: a bar of {num}/{den} does not fit a grid of {self.steps_per_quarter} steps per quarter")
-        if not 0 <= self.pickup < self.steps_per_bar: raise ValueError(
-            f"pickup: expected 0..{self.steps_per_bar - 1} steps, got {self.pickup}")
+        self.fermatas = np.zeros(T, bool) if self.fermatas is None else _flags(self.fermatas, (T,), f"{who} fermatas")
+        self.steps_per_quarter = _whole(self.steps_per_quarter, f"{who} steps_per_quarter", 1, MAX_STEPS_PER_QUARTER)
+        ts = self.time_signature
+        if isinstance(ts, str) or not hasattr(ts, '__len__') or len(ts) != 2:
+            raise ChoraleError(f"{who} time_signature: expected (beats, beat unit), got {ts!r}")
+        num, den = _whole(ts[0], f"{who} time_signature beats", 1, 64), _whole(ts[1], f"{who} time_signature beat unit", 1, 32)
+        if den not in BEAT_UNITS: raise ChoraleError(f"{who} time_signature: {num}/{den} is not a valid metre")
+        self.time_signature = (num, den)
+        if (4 * self.steps_per_quarter * num) % den: raise ChoraleError(
+            f"{who} time_signature: a bar of {num}/{den} does not fit a grid of {self.steps_per_quarter} steps per quarter")
+        self.pickup = _whole(self.pickup, f"{who} pickup", 0, self.steps_per_bar - 1)
+        self.key = check_key(self.key, f"{who} key")
 
     @property
     def steps_per_bar(self): return 4 * self.steps_per_quarter * self.time_signature[0] // self.time_signature[1]
@@ -91,19 +138,7 @@ class Chorale:
         return (f"Chorale({self.name or '?'}: {len(self)} steps = {self.n_bars:.2f} bars of {ts}, pickup {self.pickup}, "
                 f"key {self.key}, {int(self.onsets.sum())} notes, {int(self.fermatas.sum())} fermatas)")
 
-# %% ../nbs/00_chorales.ipynb #79bbbc0c
-SHARP_NAMES = ('C', 'C#', 'D', 'D#', 'E', 'F', 'F#', 'G', 'G#', 'A', 'A#', 'B')   # music21 spelling, sharps
-FLAT_NAMES = ('C', 'D-', 'D', 'E-', 'E', 'F', 'G-', 'G', 'A-', 'A', 'B-', 'B')    # music21 spelling, flats
-_LABELS = tuple((f if f in ('E-', 'A-', 'B-') else s).replace('-', 'b') for s, f in zip(SHARP_NAMES, FLAT_NAMES))
-
-def note_name(pitch:int):
-    "A readable name for a MIDI number: 60 -> 'C4', 70 -> 'Bb4' (black keys as they are most often written)."
-    return _LABELS[int(pitch) % 12] + str(int(pitch) // 12 - 1)
-
 # %% ../nbs/00_chorales.ipynb #c34d9515
-_PC = {n.lower(): i for names in (SHARP_NAMES, FLAT_NAMES) for i, n in enumerate(names)}
-_PC.update({'c-': 11, 'f-': 4, 'e#': 5, 'b#': 0})
-
 def transpose_key(key, semitones):
     "Move a key name such as 'F major' or 'f# minor' by `semitones`, preferring the spelling with fewer accidentals."
     if key is None: return None
@@ -133,7 +168,7 @@ def transpose(self:Chorale, semitones:int):
     sounding = self.pitches > 0
     moved = np.where(sounding, self.pitches + int(semitones), 0)
     if sounding.any() and (moved[sounding].min() < 1 or moved[sounding].max() > 127):
-        raise ValueError(f"transpose({semitones}): {self.name or 'chorale'} would leave the MIDI range 1..127")
+        raise ChoraleError(f"transpose({semitones}): {self.name or 'chorale'} would leave the MIDI range 1..127")
     return replace(self, pitches=moved, onsets=self.onsets.copy(), key=transpose_key(self.key, semitones))
 
 @patch

@@ -4,7 +4,7 @@
 
 # %% ../nbs/60_cli.ipynb #ee67efb4
 from __future__ import annotations
-import argparse, dataclasses, filecmp, json, random, statistics, tempfile, time
+import argparse, dataclasses, filecmp, json, math, os, pickle, random, statistics, tempfile, time
 from dataclasses import fields
 from fastcore.docments import docments
 from pathlib import Path
@@ -12,9 +12,9 @@ from .corpus import BACH_DIR, build_bach, load_bach
 from .training import MODELS, TrainConfig, model_config
 
 # %% auto #0
-__all__ = ['pick_chorale', 'write_all', 'generate_chorale', 'generate_cmd', 'metrics_side_by_side', 'demo', 'build_data',
-           'add_config_flags', 'configs_from_args', 'train', 'evaluate', 'parse_grid', 'grid', 'pretrain', 'bench',
-           'parser', 'main']
+__all__ = ['pick_chorale', 'write_all', 'generate_chorale', 'generate_cmd', 'metrics_side_by_side', 'prime_note', 'demo',
+           'build_data', 'add_config_flags', 'configs_from_args', 'train', 'evaluate', 'parse_grid', 'grid', 'pretrain',
+           'judge_cmd', 'bench', 'parser', 'main']
 
 # %% ../nbs/60_cli.ipynb #77e17c3b
 def pick_chorale(name:str|None=None, seed:int=0):
@@ -45,11 +45,13 @@ def generate_chorale(model:str|None=None, bars:int=16, temperature:float=0.9, se
     from musiclab.generate import generate
     from musiclab.sampler import NoteSampler
     from musiclab.training import load_checkpoint
+    source = pick_chorale(prime, seed)
+    start = source[:source.pickup + prime_bars * source.steps_per_bar]
+    if not len(start): raise SystemExit(f"--prime-bars 0: {source.name} has no pickup, so the prime would be empty and the "
+                                        "model would start from silence; give --prime-bars 1 or more")
     model = model or best_pretrained()
     try: net, config, vocab, _ = load_checkpoint(pretrained_path(model) if model in PRETRAINED else model)
     except (FileNotFoundError, ValueError) as e: raise SystemExit(f"--model: {e}") from None
-    source = pick_chorale(prime, seed)
-    start = source[:source.pickup + prime_bars * source.steps_per_bar]
     if sampler and temperature == 0: raise SystemExit("--temperature 0 is greedy: it draws no candidates for the sampler "
                                                       "to choose from; add --no-sampler, or give a positive temperature")
     ns = NoteSampler.fit(load_bach(split='train'), vocab) if sampler else None   # generate applies the temperature
@@ -62,27 +64,41 @@ def generate_cmd(args):
     t0 = time.time()
     piece, model = generate_chorale(args.model, args.bars, args.temperature, args.seed, args.prime, args.prime_bars, not args.no_sampler)
     t_gen = time.time() - t0
+    earlier = {p.name for p in Path(args.out).glob(f'{piece.name}.*')} if Path(args.out).is_dir() else set()  # same model and seed
     paths = write_all(piece, Path(args.out), bpm=args.bpm)
     metrics = dict(chorale=_json_safe(evaluate_chorale(piece)), bach_test_mean=_json_safe(bach_reference('test')),
                    model=str(model), seed=args.seed, temperature=args.temperature, bars=args.bars, sampler=not args.no_sampler)
     mpath = Path(args.out)/f'{piece.name}.metrics.json'
     mpath.write_text(json.dumps(metrics, indent=1) + '\n')
     print(f"{piece} by {model} in {t_gen:.1f} s")
-    for p in paths + [mpath]: print(f"  wrote {p}")
+    for p in paths + [mpath]: print(f"  wrote {p}" + (' (replacing the file of an earlier run with this model and seed)' if p.name in earlier else ''))
     return piece, metrics
 
 def metrics_side_by_side(metrics):
-    "A plain-text table of the generated chorale's metrics beside Bach's test-split means."
-    rows = [f"{'metric':<24}{'generated':>12}{'Bach (test)':>14}"]
+    "A plain-text table of the generated chorale's metrics beside Bach's test-split means, with each metric's unit and better direction."
+    from musiclab.metrics import METRIC_INFO
+    number = lambda v: 'n/a' if v is None else f'{v:.3f}'
+    rows = [f"{'metric':<30}{'generated':>10}{'Bach (test)':>13}  {'better':<16}unit"]
     for k, v in metrics['chorale'].items():
-        b = metrics['bach_test_mean'][k]
-        rows.append(f"{k:<24}{'n/a' if v is None else f'{v:.3f}':>12}{'n/a' if b is None else f'{b:.3f}':>14}")
+        unit, better = METRIC_INFO.get(k, ('', ''))
+        rows.append(f"{k:<30}{number(v):>10}{number(metrics['bach_test_mean'].get(k)):>13}  {better:<16}{unit}")
     return '\n'.join(rows)
+
+def prime_note(piece, args) -> str:
+    "One line saying which bars of `piece` are Bach's prime and which are generated."
+    source = pick_chorale(args.prime, args.seed)
+    prime_steps = len(piece) - args.bars * piece.steps_per_bar
+    pickup = 'the pickup and ' if source.pickup else ''
+    n = args.prime_bars
+    return (f"prime: the first {prime_steps / piece.steps_per_bar:g} bars ({pickup}{n} bar{'s' if n != 1 else ''} of Bach's {source.name}, "
+            f"{prime_steps} steps); generated: the {args.bars} bars after it; {piece.n_bars:g} bars in all. "
+            "The metrics below cover the whole piece, prime included.")
 
 def demo(args):
     "The whole story in one command: a pretrained model writes a chorale; its files and metrics beside Bach's."
     t0 = time.time()
-    _, metrics = generate_cmd(args)
+    piece, metrics = generate_cmd(args)
+    print(prime_note(piece, args))
     print(metrics_side_by_side(metrics))
     print(f"done in {time.time() - t0:.1f} s. Open the .wav to listen and the .svg to read the score.")
     return 0
@@ -111,9 +127,9 @@ def _add_flag(group, name:str, default, help:str):
     if isinstance(default, bool): group.add_argument(_flag(name), action=argparse.BooleanOptionalAction, default=None, help=help)
     else: group.add_argument(_flag(name), type=type(default), default=None, metavar=type(default).__name__.upper(), help=help)
 
-def add_config_flags(p):
+def add_config_flags(p, other_models=()):
     "--model, --preset, one flag per TrainConfig field and one per field of every family's config, with its comment as help."
-    p.add_argument('--model', choices=sorted(MODELS), default='convlstm', help='model family (default: %(default)s)')
+    p.add_argument('--model', choices=sorted(MODELS) + list(other_models), default='convlstm', help='model family (default: %(default)s)')
     p.add_argument('--preset', choices=sorted(TrainConfig.presets), default='seed', help="named sizes of the model and the training "
                    "(default: %(default)s, the seed's sizes)")
     group, docs = p.add_argument_group('training (TrainConfig: any --model)'), docments(TrainConfig)
@@ -143,6 +159,7 @@ def configs_from_args(args):
 
 def train(args):
     "Train a model from flags; the best checkpoint goes to OUT/best.pt."
+    if args.model == 'gpt': from musiclab.gpt_training import train_cmd; return train_cmd(args)  # REMI GPT (notebook 55)
     from musiclab.training import CheckpointCB, ProgressCB, TensorBoardCB, train_model
     model_cfg, config = configs_from_args(args)
     print(model_cfg); print(config)
@@ -156,14 +173,15 @@ def train(args):
 
 # %% ../nbs/60_cli.ipynb #16be0f19
 def evaluate(args):
-    "Compare checkpoints on the test split (and valid with --splits) and write a JSON report."
-    from musiclab.evaluate import PRETRAINED, evaluate_checkpoints, pretrained_path
+    "Compare checkpoints and the baselines on the test split (valid too with --data, or --splits); write a JSON report."
+    from musiclab.gpt_training import is_gpt_checkpoint  # GPT checkpoints (notebook 55): per-token NLL, e.g. on jsb:PATH
+    if args.checkpoints and all(map(is_gpt_checkpoint, args.checkpoints)): from musiclab.gpt_training import evaluate_cmd; return evaluate_cmd(args)
+    from musiclab.evaluate import PRETRAINED, evaluate_checkpoints, pretrained_path, report_table, with_baselines
     paths = args.checkpoints or [pretrained_path(n) for n in PRETRAINED]
     splits = args.splits.split(',') if args.splits else ['valid', 'test'] if args.data else ['test']
-    rows = evaluate_checkpoints(paths, out=args.out, data=args.data, splits=splits)
-    for r in rows:
-        print(f"{r['checkpoint']}: " + ', '.join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}"
-                                                 for k, v in r.items() if k != 'checkpoint' and 'accuracy_' not in k))
+    rows = evaluate_checkpoints(paths, out=args.out if args.no_baselines else None, data=args.data, splits=splits)
+    if not args.no_baselines: rows = with_baselines(rows, out=args.out)
+    print(report_table(rows, splits).to_string(float_format=lambda v: f'{v:.4f}'))
     if args.out: print(f"wrote {args.out}")
     return 0
 
@@ -203,6 +221,18 @@ def pretrain(args):
     from musiclab.evaluate import pretrain as run
     print(f"wrote {run(args.models or None, args.out)}"); return 0
 
+# %% ../nbs/60_cli.ipynb #16e4ffe7
+def judge_cmd(args):
+    "Judge every .mid file in a folder; print the per-file rows and the summary."
+    import pandas as pd
+    from musiclab.judge import judge_folder, summarise
+    try: rows = judge_folder(args.folder)
+    except (FileNotFoundError, ValueError) as e: raise SystemExit(f"musiclab judge: error: {e}") from None
+    with pd.option_context('display.width', 200, 'display.max_columns', None):
+        print(rows.round(2).to_string()); print(); print(summarise(rows, 'summary').round(2).to_string())
+    if args.csv: rows.to_csv(args.csv); print(f"wrote {args.csv}")
+    return 0
+
 # %% ../nbs/60_cli.ipynb #0f9267ec
 def _summary(times):
     "The median and every run of a list of timings, in seconds."
@@ -236,12 +266,19 @@ def bench(args):
         for name in ('ridge', 'convlstm', 'transformer'):  # one epoch at the seed's sizes, timed inside `fit`
             out[f'epoch_{name}'] = _summary([train_model(model_config(name), TrainConfig(epochs=1)).history[0]['seconds']
                                              for _ in range(args.repeats)])
+    if 'kv' in args.what:  # KV cache against full recomputation, one run each (notebook 52)
+        from musiclab.models.gpt import bench_kv
+        out[f'kv_{args.steps}_tokens'] = bench_kv(args.steps)
     print(json.dumps(out, indent=1))
     return out
 
 # %% ../nbs/60_cli.ipynb #c159e986
+class _Parser(argparse.ArgumentParser):
+    "argparse with the CLI's one error style: `musiclab <command>: <what>: <why>` on one line, no usage block."
+    def error(self, message): self.exit(2, f"{self.prog}: {message}\n")
+
 def parser():
-    p = argparse.ArgumentParser(prog='musiclab', description='Symbolic music generation with Bach chorales.')
+    p = _Parser(prog='musiclab', description='Symbolic music generation with Bach chorales.')
     sub = p.add_subparsers(dest='command', required=True)
     for name, func, help in (('demo', demo, 'generate a chorale with the best pretrained model and compare it with Bach'),
                              ('generate', lambda a: generate_cmd(a) and 0, 'generate a chorale: .mid, .wav, .svg, .png, metrics.json')):
@@ -265,12 +302,15 @@ def parser():
     t.add_argument('--out', default='runs/train', help='folder for best.pt, last.pt and TensorBoard logs (default: %(default)s)')
     t.add_argument('--resume', action='store_true', help='continue from OUT/last.pt')
     t.add_argument('--tensorboard', action='store_true', help='log scalars, histograms and audio to OUT/runs')
-    add_config_flags(t); t.set_defaults(func=train)
+    add_config_flags(t, other_models=('gpt',)); t.set_defaults(func=train)
+    from musiclab.gpt_training import add_gpt_commands, add_gpt_flags  # `--model gpt` flags and `musiclab tokenize`
+    add_gpt_flags(t); add_gpt_commands(sub)
     e = sub.add_parser('evaluate', help='compare checkpoints side by side and write a JSON report')
     e.add_argument('checkpoints', nargs='*', help='checkpoint files (default: the pretrained models)')
     e.add_argument('--out', default=None, help='JSON report to write')
     e.add_argument('--data', default=None, help="evaluate on other data, e.g. jsb:PATH (default: each checkpoint's own)")
     e.add_argument('--splits', default=None, help='comma-separated splits (default: test; valid,test with --data)')
+    e.add_argument('--no-baselines', action='store_true', help='leave out the baseline rows (copy-previous, frequency, chord-ngram)')
     e.set_defaults(func=evaluate)
     g = sub.add_parser('grid', help='grid search, one JSON line per run, resumable; the flags set the base configs')
     g.add_argument('--out', default='grid.jsonl', help='JSON-lines file of results (default: %(default)s)')
@@ -281,19 +321,63 @@ def parser():
     r.add_argument('--out', default=None, help='folder (default: data/models)')
     r.set_defaults(func=pretrain)
     m = sub.add_parser('bench', help='time corpus loading, generation, inference and training epochs (medians)')
-    m.add_argument('what', nargs='*', default=['load', 'generate', 'infer'], choices=['load', 'generate', 'infer', 'epoch'],
-                   help='what to time (default: load generate infer; epoch takes minutes)')
+    m.add_argument('what', nargs='*', default=None, metavar='{load,generate,infer,epoch,kv}',  # checked in _check_args: argparse rejects an empty list with choices
+                   help='what to time (default: load generate infer; epoch takes minutes; kv: GPT decoding with/without the KV cache)')
     m.add_argument('--repeats', type=int, default=5, help='runs per timing; the median is reported (default: %(default)s)')
     m.add_argument('--steps', type=int, default=1024, help='steps to generate (default: %(default)s)')
     m.set_defaults(func=lambda a: bench(a) and 0)
+    j = sub.add_parser('judge', help='measure every .mid file in a folder with the independent judge (chords, cadences, parallels, keys)')
+    j.add_argument('folder', help='folder of .mid files, e.g. the --out of several `musiclab generate` runs')
+    j.add_argument('--csv', default=None, help='also write the per-file rows to this CSV file')
+    j.set_defaults(func=judge_cmd)
     return p
 
-def main(argv=None):
-    "Entry point of the `musiclab` command."
-    args = parser().parse_args(argv)
+def _check_args(args):
+    "Refuse bad flags and paths before any work starts, naming the flag."
+    def bad(flag, why): raise SystemExit(f"--{flag}: {why}")
+    out = getattr(args, 'out', None)
+    folder_out = args.command in ('demo', 'generate', 'train', 'build-data', 'pretrain')
+    if out is not None and folder_out and Path(out).exists() and not Path(out).is_dir(): bad('out', f"{out} is a file; give a folder")
+    if out is not None and not folder_out and Path(out).is_dir(): bad('out', f"{out} is a folder; give a file name")
     if args.command in ('demo', 'generate'):
-        for flag, bad, want in (('bars', args.bars < 1, '1 or more'), ('bpm', args.bpm <= 0, 'a positive tempo'),
-                                ('temperature', args.temperature < 0, '0 or more'), ('prime-bars', args.prime_bars < 0, '0 or more')):
-            if bad: raise SystemExit(f"musiclab {args.command}: error: --{flag}: expected {want}, got {getattr(args, flag.replace('-', '_'))}")
-    result = args.func(args)
+        if args.bars < 1: bad('bars', f"expected 1 or more, got {args.bars}")
+        if not (math.isfinite(args.bpm) and args.bpm > 0): bad('bpm', f"expected a positive tempo, got {args.bpm}")
+        if not (math.isfinite(args.temperature) and args.temperature >= 0): bad('temperature', f"expected a finite number 0 or more, got {args.temperature}")
+        if args.prime_bars < 0: bad('prime-bars', f"expected 0 or more, got {args.prime_bars}")
+    if args.command == 'pretrain':
+        from musiclab.evaluate import PRETRAINED
+        unknown = [m for m in args.models if m not in PRETRAINED]
+        if unknown: raise SystemExit(f"{unknown[0]}: not a pretrained model (known: {', '.join(PRETRAINED)})")
+    if args.command == 'evaluate':
+        missing = [c for c in args.checkpoints if not Path(c).is_file()]
+        if missing: raise SystemExit(f"{missing[0]}: no such checkpoint" + (' (it is a folder)' if Path(missing[0]).is_dir() else ''))
+    if args.command == 'bench':
+        args.what = args.what or ['load', 'generate', 'infer']
+        if (unknown := [w for w in args.what if w not in ('load', 'generate', 'infer', 'epoch', 'kv')]):
+            raise SystemExit(f"{unknown[0]}: not something to time (choose from load, generate, infer, epoch, kv)")
+        if args.repeats < 1: bad('repeats', f"expected 1 or more, got {args.repeats}")
+        if args.steps < 1: bad('steps', f"expected 1 or more, got {args.steps}")
+
+def _one_line(message, command):
+    "An error message in the CLI's style: `musiclab <command>: <what>: <why>`, one line."
+    message = ' '.join(str(message).split()) or 'failed'
+    for prefix in ('musiclab: error: ', 'musiclab: ', f'musiclab {command}: error: '): message = message.removeprefix(prefix)
+    return message if message.startswith(f'musiclab {command}:') else f"musiclab {command}: {message}"
+
+def main(argv=None):
+    "Entry point of the `musiclab` command. Every error is one line on stderr, never a traceback (MUSICLAB_DEBUG=1 shows it)."
+    args = parser().parse_args(argv)
+    try:
+        _check_args(args)
+        result = args.func(args)
+    except SystemExit as e:
+        if isinstance(e.code, str): raise SystemExit(_one_line(e.code, args.command)) from None
+        raise
+    except KeyboardInterrupt: raise SystemExit(f"musiclab {args.command}: interrupted") from None
+    except Exception as e:
+        if os.environ.get('MUSICLAB_DEBUG'): raise
+        why = str(e).strip().splitlines()[0] if str(e).strip() else ''
+        known = isinstance(e, (ValueError, OSError, KeyError, EOFError, pickle.UnpicklingError))
+        raise SystemExit(_one_line(why if known and why else f"{type(e).__name__}: {why} (set MUSICLAB_DEBUG=1 for the traceback)",
+                                   args.command)) from None
     return result if isinstance(result, int) else 0

@@ -7,8 +7,8 @@ from __future__ import annotations
 import csv, hashlib, io, os, re, time
 from pathlib import Path
 import numpy as np
-from .chorales import Chorale, SPLITS, log
-from .files import _atomic_write, _natural_key, chorale_from_score
+from .chorales import Chorale, ChoraleError, SPLITS, log
+from .files import ChoraleFileError, _atomic_write, _check_file, _check_limit, _natural_key, _reading, chorale_from_score
 
 # %% auto #0
 __all__ = ['DATA_DIR', 'BACH_DIR', 'split_of', 'bach_sources', 'build_bach', 'load_bach']
@@ -38,17 +38,23 @@ def _encode_block(c:Chorale):
 def _decode_block(lines, meta, where):
     "A Chorale from the lines of one block and its row of index.csv."
     rows = [l.split() for l in lines]
-    if any(len(r) not in (5, 6) for r in rows): raise ValueError(f"{where}: a line without 4 voices and a length")
+    for i, r in enumerate(rows):
+        if len(r) not in (5, 6) or not r[4].isdigit() or int(r[4]) == 0 or r[5:] not in ([], ['F']):
+            raise ChoraleError(f"{where} line {i + 1}: expected 4 voices, a length in steps and an optional F, got {lines[i]!r}")
+    if not rows: raise ChoraleError(f"{where}: an empty block")
     cells = np.array([r[:4] for r in rows])
     lengths = np.array([int(r[4]) for r in rows])
+    _check_limit(where, 'steps', int(lengths.sum()), 'max_steps')
     held = np.char.startswith(cells, '_')
-    pitches = np.char.lstrip(cells, '_').astype(np.int64)
+    digits = np.char.lstrip(cells, '_')
+    if not np.char.isdigit(digits).all(): raise ChoraleError(f"{where}: a voice that is not a MIDI number (N or _N)")
+    pitches = digits.astype(np.int64)
     first = np.zeros(lengths.sum(), bool); first[np.cumsum(lengths) - lengths] = True
     onsets = np.zeros((lengths.sum(), 4), bool); onsets[first] = ~held & (pitches > 0)
     fermatas = np.zeros(lengths.sum(), bool); fermatas[first] = [len(r) == 6 for r in rows]
-    num, den = map(int, meta['time_signature'].split('/'))
-    return Chorale(np.repeat(pitches, lengths, axis=0), onsets, fermatas, int(meta['steps_per_quarter']),
-                   (num, den), int(meta['pickup']), meta['key'] or None, meta['name'])
+    num, den = (int(x) if x.isdigit() else -1 for x in (meta['time_signature'].split('/') + ['?'])[:2])
+    pickup, spq = (int(meta[k]) if str(meta[k]).isdigit() else -1 for k in ('pickup', 'steps_per_quarter'))
+    return Chorale(np.repeat(pitches, lengths, axis=0), onsets, fermatas, spq, (num, den), pickup, meta['key'] or None, meta['name'])
 
 # %% ../nbs/00b_corpus.ipynb #47b0e06f
 _INDEX_FIELDS = ['name', 'split', 'steps', 'bars', 'time_signature', 'pickup', 'key', 'fermatas', 'notes', 'steps_per_quarter']
@@ -94,23 +100,26 @@ def build_bach(out=None, workers:int=2, steps_per_quarter:int=4):
 
 def load_bach(path=None, split:str|None=None):
     "The bundled corpus as `{'train': [...], 'valid': [...], 'test': [...]}` of Chorales (or one split's list)."
+    if split is not None and split not in SPLITS: raise ValueError(f"split: expected one of {SPLITS}, got {split!r}")
     path = Path(path or BACH_DIR)
     if not (path/'chorales.txt').exists() or not (path/'index.csv').exists():
         raise FileNotFoundError(f"{path}: no chorales.txt/index.csv here; run `musiclab build-data` to build the corpus")
-    with open(path/'index.csv', newline='', encoding='utf-8') as f: meta = {r['name']: r for r in csv.DictReader(f)}
-    blocks, name, lines = {}, None, []
-    for line in (path/'chorales.txt').read_text(encoding='utf-8').splitlines():
-        if line.startswith('#') or not line: continue
-        if line.startswith('= '):
-            if name: blocks[name] = lines
-            name, lines = line[2:].strip(), []
-        else: lines.append(line)
-    if name: blocks[name] = lines
-    if set(blocks) != set(meta): raise ValueError(f"{path}: chorales.txt and index.csv list different chorales; rebuild the corpus")
-    out = {s: [] for s in SPLITS}
-    for n, lines in blocks.items():
-        out[meta[n]['split']].append(_decode_block(lines, meta[n], f"{path/'chorales.txt'} block {n}"))
-    if split is not None:
-        if split not in out: raise ValueError(f"split: expected one of {SPLITS}, got {split!r}")
-        return out[split]
-    return out
+    text_file, index_file = _check_file(path/'chorales.txt', 'a corpus file'), _check_file(path/'index.csv', 'a corpus index')
+    with _reading(index_file, 'corpus index'):
+        with open(index_file, newline='', encoding='utf-8') as f: meta = {r['name']: r for r in csv.DictReader(f)}
+        bad = next((n for n, r in meta.items() if r.get('split') not in SPLITS), None)
+        if bad is not None: raise ChoraleError(f"{index_file}: chorale {bad} has split {meta[bad].get('split')!r}")
+    with _reading(text_file, 'corpus file'):
+        blocks, name, lines = {}, None, []
+        for line in text_file.read_text(encoding='utf-8').splitlines():
+            if line.startswith('#') or not line: continue
+            if line.startswith('= '):
+                if name: blocks[name] = lines
+                name, lines = line[2:].strip(), []
+            else: lines.append(line)
+        if name: blocks[name] = lines
+        if set(blocks) != set(meta): raise ChoraleError(f"{path}: chorales.txt and index.csv list different chorales; rebuild the corpus")
+        out = {s: [] for s in SPLITS}
+        for n, lines in blocks.items():
+            out[meta[n]['split']].append(_decode_block(lines, meta[n], f"{text_file} block {n}"))
+    return out if split is None else out[split]

@@ -15,19 +15,20 @@ __all__ = ['LIMITS', 'MIN_CONTEXT_SENSITIVITY', 'failed_checks', 'with_silence',
 
 # %% ../nbs/23_failures.ipynb #d64e1a8c
 LIMITS = {                          # metric: (lowest, highest) allowed for the mean over a batch; Bach's test split in comments
-    'silence_rate': (0, 0.25),      # share of silent step-voice cells (Bach 0.012)
-    'longest_silence': (0, 16),     # steps of total silence: one 4/4 bar at 4 steps per quarter (Bach 1.2)
-    'bar_repetition': (0, 0.25),    # share of bars equal to the bar two earlier (Bach 0.0)
-    'longest_loop': (0, 32),        # steps copying the music a bar or more earlier: two bars (Bach 7.6)
-    'unison_rate': (0, 0.09),       # share of steps where two voices share a pitch (Bach 0.070)
-    'crossing_rate': (0, 0.05),     # share of steps where a voice sounds below a lower one (Bach 0.018)
+    'silence_share': (0, 0.25),      # share of silent step-voice cells (Bach 0.012)
+    'longest_silence_steps': (0, 16),     # steps of total silence: one 4/4 bar at 4 steps per quarter (Bach 1.2)
+    'repeated_bar_share': (0, 0.25),    # share of bars equal to the bar two earlier (Bach 0.0)
+    'longest_loop_steps': (0, 32),        # steps copying the music a bar or more earlier: two bars (Bach 7.6)
+    'frozen_bar_share': (0, 0.25),  # share of bars in which no note starts (Bach 0.0)
+    'unison_step_share': (0, 0.09),       # share of steps where two voices share a pitch (Bach 0.070)
+    'crossing_step_share': (0, 0.05),     # share of steps where a voice sounds below a lower one (Bach 0.018)
     'shortest_duration': (2, math.inf),  # steps, the smallest of the four voices' mean note lengths (Bach 3.8)
 }
 
 def failed_checks(chorales, limits:dict=LIMITS) -> dict:
     "The metrics whose mean over `chorales` lies outside `limits`, as {metric: value}; {} when all pass."
     table = metrics_table(chorales)
-    table['shortest_duration'] = min(table[f'mean_duration_{v}'] for v in VOICE_LETTERS)
+    table['shortest_duration'] = min(table[f'mean_note_steps_{v}'] for v in VOICE_LETTERS)
     unknown = set(limits) - set(table)
     if unknown: raise ValueError(f"limits: unknown metrics {sorted(unknown)}")
     return {k: table[k] for k, (low, high) in limits.items() if not low <= table[k] <= high}

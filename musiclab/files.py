@@ -4,14 +4,75 @@
 
 # %% ../nbs/00a_files.ipynb #1a474a9d
 from __future__ import annotations
-import io, itertools, json, math, os, pickle, re, tempfile
+import io, itertools, json, math, os, pickle, re, tempfile, warnings, zipfile
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 from fastcore.basics import patch
-from .chorales import Chorale, VOICES, SPLITS, SHARP_NAMES, FLAT_NAMES, as_pitches
+from .chorales import (Chorale, ChoraleError, VOICES, SPLITS, MIDI_MAX, MAX_STEPS_PER_QUARTER, BEAT_UNITS, SHARP_NAMES,
+                               FLAT_NAMES, as_pitches, _whole)
 
 # %% auto #0
-__all__ = ['ORGAN', 'read_text', 'map_voices', 'chorale_from_score', 'read_midi', 'read_musicxml', 'read_jsb']
+__all__ = ['LIMITS', 'SINGABLE', 'ORGAN', 'ChoraleFileError', 'ChoraleWarning', 'Limits', 'read_text', 'map_voices',
+           'chorale_from_score', 'read_midi', 'read_musicxml', 'read_jsb']
+
+# %% ../nbs/00a_files.ipynb #cfb82732
+class ChoraleFileError(ChoraleError):
+    "A file that cannot be read as chorales. The message starts with the file, then the place in it and what is wrong."
+    def __init__(self, message, path=None):
+        super().__init__(message); self.path = path
+
+class ChoraleWarning(UserWarning):
+    "Read, but suspicious (a pitch no voice sings, one part read as two voices): the message says where."
+
+@dataclass
+class Limits:
+    "Sizes beyond which the readers refuse input before building it. Raise one with `LIMITS.max_steps = ...`."
+    max_file_bytes: int = 64 * 2**20   # one file, or everything inside a zip (.npz, .mxl) once unpacked
+    max_steps: int = 100_000           # one chorale; Bach's longest in the corpus has 880 steps of a 16th
+    max_total_steps: int = 5_000_000   # one data set (the JSB benchmark has about 100,000 steps of a 16th)
+    max_chorales: int = 100_000        # chorales in one data set
+
+LIMITS = Limits()
+SINGABLE = (28, 96)  # E1..C7: no choir voice sings below or above; such a pitch is more likely a cut or a typo
+
+def _check_limit(where, what, n, limit:str):
+    "Refuse `n` (a count of `what`) if it is over `LIMITS.<limit>`, naming the limit and how to raise it."
+    if n > getattr(LIMITS, limit): raise ChoraleFileError(
+        f"{where}: {n:,} {what} is over the limit of {getattr(LIMITS, limit):,} "
+        f"(musiclab.files.LIMITS.{limit}; raise it if the file is genuine)")
+
+def _check_file(path, what):
+    "The path as a Path, if it is a file of a size we are willing to read."
+    path = Path(path)
+    if not path.exists(): raise FileNotFoundError(f"{path}: no such file")
+    if path.is_dir(): raise ChoraleFileError(f"{path}: is a folder, not {what}", path)
+    _check_limit(path, 'bytes', path.stat().st_size, 'max_file_bytes')
+    return path
+
+def _short(e, n=160): s = str(e).replace('\n', ' '); return s if len(s) <= n else s[:n] + '...'
+
+@contextmanager
+def _reading(path, what):
+    "Every failure while reading `path` becomes a ChoraleFileError whose message starts with the file."
+    try: yield
+    except ChoraleFileError: raise
+    except ChoraleError as e:
+        msg = str(e); raise ChoraleFileError(msg if msg.startswith(str(path)) else f"{path}: {msg}", path) from None
+    except RecursionError: raise ChoraleFileError(f"{path}: not a readable {what} (nested too deeply)", path) from None
+    except MemoryError: raise ChoraleFileError(f"{path}: not a readable {what} (it asks for more memory than there is)", path) from None
+    except Exception as e:  # third-party parsers raise anything; the caller gets one documented type
+        raise ChoraleFileError(f"{path}: not a readable {what} ({type(e).__name__}: {_short(e)})", path) from e
+
+def _warn_unsingable(pitches, where_of_step, what='step'):
+    "A ChoraleWarning naming the first step with a pitch no voice sings."
+    sounding = pitches > 0
+    bad = np.flatnonzero((sounding & ((pitches < SINGABLE[0]) | (pitches > SINGABLE[1]))).any(1))
+    if len(bad):
+        p = pitches[bad[0]][(pitches[bad[0]] > 0) & ((pitches[bad[0]] < SINGABLE[0]) | (pitches[bad[0]] > SINGABLE[1]))][0]
+        warnings.warn(f"{where_of_step(bad[0])}: pitch {p} is outside the range any voice sings ({SINGABLE[0]}..{SINGABLE[1]}); "
+                      f"a number cut short? ({len(bad)} {what}{'s' if len(bad) > 1 else ''} like this)", ChoraleWarning, stacklevel=3)
 
 # %% ../nbs/00a_files.ipynb #2add53ef
 def _atomic_write(path, data, mode='w'):
@@ -27,34 +88,60 @@ def _atomic_write(path, data, mode='w'):
     return path
 
 # %% ../nbs/00a_files.ipynb #c30a860f
+_ROW = re.compile(r'\s*(\d{1,3})[,;\s]+(\d{1,3})[,;\s]+(\d{1,3})[,;\s]+(\d{1,3})[,;\s]*', re.ASCII)  # the common case
+_SEP = re.compile(r'[,;\s]+')
+_NUMBER = re.compile(r'[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?', re.ASCII)
+_NAME = re.compile(r'[A-Za-z_][\w.\-]*', re.ASCII)
+
+def _is_header(cells): return len(cells) == 4 and all(_NAME.fullmatch(c) and c.lower() not in ('nan', 'inf', 'infinity') for c in cells)
+
+def _text_pitch(cell, where):
+    "The MIDI number in one cell of a text file, or a ChoraleError that says why not."
+    if not _NUMBER.fullmatch(cell): raise ChoraleError(f"{where}: {cell!r} is not a MIDI number")
+    v = float(cell)
+    if not math.isfinite(v) or v != int(v): raise ChoraleError(f"{where}: {cell!r} is not an integer MIDI number")
+    if not 0 <= v <= MIDI_MAX: raise ChoraleError(f"{where}: pitch {cell} is outside 0..{MIDI_MAX}")
+    return int(v)
+
 def _parse_text(text:str, where:str):
-    "Rows of four MIDI numbers from the text of a four-column file; `where` names it in errors."
-    rows = []
-    lines = text.splitlines()
-    for i, line in enumerate(lines, 1):
-        line = line.strip()
-        if not line or line.startswith('#'): continue
-        cells = [c for c in re.split(r'[,\s;]+', line) if c]
-        if not rows and any(re.match(r'^[A-Za-z_]', c) for c in cells): continue  # a header line
-        if len(cells) != 4: raise ValueError(f"{where} line {i}: expected 4 columns (S A T B), got {len(cells)}")
-        row = []
-        for c in cells:
-            try: v = float(c)
-            except ValueError: raise ValueError(f"{where} line {i}: {c!r} is not a MIDI number") from None
-            if not math.isfinite(v): raise ValueError(f"{where} line {i}: {c!r} where a MIDI number is required")
-            if v != int(v): raise ValueError(f"{where} line {i}: {c!r} is not an integer MIDI number")
-            if not 0 <= v <= 127: raise ValueError(f"{where} line {i}: pitch {int(v)} is outside 0..127")
-            row.append(int(v))
-        rows.append(row)
-    if not rows: raise ValueError(f"{where}: no steps found (the file is empty)")
-    return np.array(rows, dtype=np.int64)
+    "Rows of four MIDI numbers from the text of a four-column file, and the line of each; `where` names it in errors."
+    rows, lines, first = [], [], True
+    for i, line in enumerate(text.splitlines(), 1):
+        if (m := _ROW.fullmatch(line)): rows.append(m.groups()); lines.append(i); first = False
+        elif (line := line.strip()) and line[0] != '#':
+            cells = [c for c in _SEP.split(line) if c]
+            if first and _is_header(cells): first = False; continue
+            first = False
+            if len(cells) != 4: raise ChoraleError(f"{where} line {i}: expected 4 columns (S A T B), got {len(cells)}")
+            rows.append([_text_pitch(c, f"{where} line {i}") for c in cells]); lines.append(i)
+        if len(rows) > LIMITS.max_steps: _check_limit(where, 'steps', len(rows), 'max_steps')
+    if not rows: raise ChoraleError(f"{where}: no steps found (the file is empty)")
+    a = np.array(list(map(int, itertools.chain.from_iterable(rows))), np.int64).reshape(-1, 4)  # (T, 4); the fast path's digits are strings
+    if (a > MIDI_MAX).any():
+        r, v = np.argwhere(a > MIDI_MAX)[0]; raise ChoraleError(f"{where} line {lines[r]}: pitch {a[r, v]} is outside 0..{MIDI_MAX}")
+    _warn_unsingable(a, lambda t: f"{where} line {lines[t]}", 'line')
+    return a
 
-def _read_text_file(path:Path, steps_per_quarter=4):
-    try: text = path.read_text(encoding='utf-8')
-    except UnicodeDecodeError: raise ValueError(f"{path}: not a text file (it is not UTF-8 text)") from None
-    return Chorale(_parse_text(text, str(path)), steps_per_quarter=steps_per_quarter, name=path.stem)
+def _read_text_file(path, steps_per_quarter=4):
+    path = _check_file(path, 'a text file')
+    with _reading(path, 'text file'):
+        try: text = path.read_text(encoding='utf-8')
+        except UnicodeDecodeError as e: raise ChoraleError(f"{path}: not a text file (byte {e.start} is not UTF-8 text)") from None
+        return Chorale(_parse_text(text, str(path)), steps_per_quarter=steps_per_quarter, name=path.stem)
 
-def _natural_key(p:Path): return [int(t) if t.isdigit() else t for t in re.split(r'(\d+)', p.name)]
+def _natural_key(p:Path): return [int(t) if t.isdigit() else t.lower() for t in re.split(r'(\d+)', p.name)]
+
+def _split_files(folder:Path):
+    "The chorale files of one split folder (.csv or .txt, any case), in natural order; warns about anything else."
+    entries = sorted((f for f in folder.iterdir() if not f.name.startswith('.')), key=_natural_key)
+    files = [f for f in entries if f.is_file() and f.suffix.lower() in ('.csv', '.txt')]
+    if len(files) < len(entries):
+        other = [f.name for f in entries if f not in files]
+        warnings.warn(f"{folder}: ignored {', '.join(other[:5])}{' ...' if len(other) > 5 else ''} (not .csv or .txt)",
+                      ChoraleWarning, stacklevel=3)
+    if not files: raise ChoraleFileError(f"{folder}: no .csv or .txt files; every split needs at least one chorale", folder)
+    _check_limit(folder, 'chorales', len(files), 'max_chorales')
+    return files
 
 def read_text(path, steps_per_quarter:int=4):
     "A four-column file gives one Chorale; a folder with `train/ valid/ test/` subfolders gives `{split: [Chorale]}`."
@@ -62,11 +149,11 @@ def read_text(path, steps_per_quarter:int=4):
     if not path.exists(): raise FileNotFoundError(f"{path}: no such file or folder")
     if path.is_file(): return _read_text_file(path, steps_per_quarter)
     missing = [s for s in SPLITS if not (path/s).is_dir()]
-    if missing: raise ValueError(f"{path}: a chorale folder needs train/ valid/ test/ subfolders; missing {', '.join(missing)}")
-    out = {}
+    if missing: raise ChoraleFileError(f"{path}: a chorale folder needs train/ valid/ test/ subfolders; missing {', '.join(missing)}", path)
+    out, total = {}, 0
     for s in SPLITS:
-        files = sorted((f for f in (path/s).iterdir() if f.suffix in ('.csv', '.txt')), key=_natural_key)
-        out[s] = [_read_text_file(f, steps_per_quarter) for f in files]
+        out[s] = [_read_text_file(f, steps_per_quarter) for f in _split_files(path/s)]
+        total += sum(map(len, out[s])); _check_limit(path, 'steps', total, 'max_total_steps')
     return out
 
 @patch
@@ -82,26 +169,39 @@ def map_voices(names, mean_pitches, voices=None, where='file'):
     "Indices of the parts that play S, A, T, B, from `voices` (indices or names), from part names, or from pitch order."
     names = [str(n or '') for n in names]
     if voices is not None:
-        if len(voices) != 4: raise ValueError(f"{where}: voices= needs 4 entries (S, A, T, B), got {len(voices)}")
+        if isinstance(voices, (str, bytes)) or not hasattr(voices, '__len__') or len(voices) != 4:
+            raise ChoraleError(f"{where}: voices= needs 4 entries (S, A, T, B), got {voices!r}")
         out = []
         for v in voices:
-            if isinstance(v, (int, np.integer)):
-                if not 0 <= v < len(names): raise ValueError(f"{where}: voices= index {v} but there are {len(names)} parts")
+            if isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)):
+                if not 0 <= v < len(names): raise ChoraleError(f"{where}: voices= index {v} but there are {len(names)} parts")
                 out.append(int(v))
-            elif v in names: out.append(names.index(v))
-            else: raise ValueError(f"{where}: voices= names {v!r}, which is not a part; parts are {names}")
+            elif isinstance(v, str) and v in names: out.append(names.index(v))
+            else: raise ChoraleError(f"{where}: voices= names {v!r}, which is not a part; parts are {names}")
+        for i in sorted(set(out)):
+            if out.count(i) > 1: warnings.warn(f"{where}: part {i} ({names[i] or 'unnamed'}) is read as "
+                                               f"{' and '.join(VOICES[v] for v in range(4) if out[v] == i)}", ChoraleWarning, stacklevel=3)
         return out
     first_words = [re.split(r'[\s\r\n,]+', n.strip().lower())[0] if n.strip() else '' for n in names]
     found = [first_words.index(v) if v in first_words else None for v in VOICES]
     if all(f is not None for f in found): return found
     if len(names) == 4:
         return [int(i) for i in np.argsort(-np.asarray(mean_pitches, dtype=float), kind='stable')]
-    raise ValueError(f"{where}: cannot map {len(names)} parts {names} to soprano, alto, tenor, bass; "
-                     "pass voices=[s, a, t, b] (part indices or names)")
+    raise ChoraleError(f"{where}: cannot map {len(names)} parts {names} to soprano, alto, tenor, bass; "
+                       "pass voices=[s, a, t, b] (part indices or names)")
 
 # %% ../nbs/00a_files.ipynb #03102623
+def _midi_of(p, where):
+    "The MIDI number of a music21 pitch, refusing what MIDI (or musiclab's 0 = silence) cannot hold."
+    ps = p.ps  # pitch space, not wrapped into 0..127 as p.midi is
+    if ps != int(ps): raise ChoraleError(f"{where}: {p.nameWithOctave} is a microtone, which the grid of MIDI numbers cannot hold")
+    if not 1 <= ps <= MIDI_MAX:
+        why = 'musiclab uses 0 for silence' if ps == 0 else f'outside the MIDI range 0..{MIDI_MAX}'
+        raise ChoraleError(f"{where}: {p.nameWithOctave} is MIDI {int(ps)}, {why}")
+    return int(ps)
+
 def _notes_of_part(part, spq, where):
-    "(start, end, pitch, fermata) in steps for every note of a music21 part, ties merged."
+    "(start, end, pitch) in steps for every note of a music21 part, ties merged, and the steps of its fermatas."
     fermata_steps = set()
     for n in part.recurse().notes:  # before stripTies: the fermata may sit on the last note of a tie
         if any(type(e).__name__ == 'Fermata' for e in n.expressions):
@@ -109,44 +209,45 @@ def _notes_of_part(part, spq, where):
     out = []
     for n in part.stripTies().flatten().notes:
         if n.duration.isGrace or n.quarterLength == 0: continue  # grace notes take no time on the grid
-        if n.isChord:
-            if len(n.pitches) > 1: raise ValueError(f"{where}: a chord inside one voice at offset {float(n.offset)}")
-            p = n.pitches[0]
-        else: p = n.pitch
+        at = f"{where} measure {n.measureNumber}" if n.measureNumber is not None else where
+        if n.isChord and len(n.pitches) > 1: raise ChoraleError(f"{at}: a chord inside one voice at offset {float(n.offset)}")
+        p = n.pitches[0] if n.isChord else n.pitch
         a, b = float(n.offset) * spq, float(n.offset + n.quarterLength) * spq
         if abs(a - round(a)) > 1e-6 or abs(b - round(b)) > 1e-6:
-            raise ValueError(f"{where}: a note at offset {float(n.offset)} does not fit a grid of {spq} steps per quarter")
-        out.append((round(a), round(b), int(p.midi)))
+            raise ChoraleError(f"{at}: a note at offset {float(n.offset)} does not fit a grid of {spq} steps per quarter")
+        _check_limit(at, 'steps', round(b), 'max_steps')
+        out.append((round(a), round(b), _midi_of(p, at)))
     starts = [s for s, _, _ in out]
     fermatas = {max((s for s in starts if s <= f), default=f) for f in fermata_steps}
     return out, fermatas
 
 def chorale_from_score(score, name='', voices=None, steps_per_quarter:int=4, where=None):
-    "A `Chorale` from a music21 `Score` with (at least) four parts; raises ValueError when it does not fit."
+    "A `Chorale` from a music21 `Score` with (at least) four parts; raises ChoraleError when it does not fit."
     where = where or name or 'score'
     parts = list(score.parts)
+    if not parts: raise ChoraleError(f"{where}: no parts found")
     per_part = [p.recurse().notes for p in parts]
-    means = [np.mean([q.midi for n in ns for q in n.pitches]) if len(ns) else 0 for ns in per_part]
+    means = [np.mean([q.ps for n in ns for q in n.pitches]) if len(ns) else 0 for ns in per_part]
     idx = map_voices([p.partName or p.id for p in parts], means, voices, where)
-    sigs = {ts.ratioString for ts in parts[idx[0]].recurse().getElementsByClass('TimeSignature')}
-    if len(sigs) > 1: raise ValueError(f"{where}: the time signature changes ({', '.join(sorted(sigs))})")
+    sigs = {ts.ratioString for i in idx for ts in parts[i].recurse().getElementsByClass('TimeSignature')}
+    if len(sigs) > 1: raise ChoraleError(f"{where}: the time signature changes ({', '.join(sorted(sigs))})")
     ts = next(iter(parts[idx[0]].recurse().getElementsByClass('TimeSignature')), None)
     time_signature = (ts.numerator, ts.denominator) if ts is not None else (4, 4)
     notes, fermatas = zip(*[_notes_of_part(parts[i], steps_per_quarter, f"{where} part {parts[i].partName or i}") for i in idx])
     T = max((e for ns in notes for _, e, _ in ns), default=0)
-    if T == 0: raise ValueError(f"{where}: the voices hold no notes")
+    if T == 0: raise ChoraleError(f"{where}: the voices hold no notes")
     pitches, onsets = np.zeros((T, 4), np.int64), np.zeros((T, 4), bool)
     for v, ns in enumerate(notes):
         for s, e, p in ns:
-            if pitches[s:e, v].any(): raise ValueError(f"{where}: two notes at once in voice {VOICES[v]} at step {s}")
+            if pitches[s:e, v].any(): raise ChoraleError(f"{where}: two notes at once in voice {VOICES[v]} at step {s}")
             pitches[s:e, v], onsets[s, v] = p, True
-    fe = np.zeros(T, bool); fe[sorted(set().union(*fermatas))] = True
+    fe = np.zeros(T, bool); fe[sorted(f for f in set().union(*fermatas) if 0 <= f < T)] = True
     measures = list(parts[idx[0]].getElementsByClass('Measure'))
-    spb = 4 * steps_per_quarter * time_signature[0] // time_signature[1]
-    first = round(float(measures[0].duration.quarterLength) * steps_per_quarter) if measures else spb
+    probe = Chorale(pitches[:0], steps_per_quarter=steps_per_quarter, time_signature=time_signature, name=name)  # checks the metre
+    first = round(float(measures[0].duration.quarterLength) * steps_per_quarter) if measures else probe.steps_per_bar
     keys = list(parts[idx[0]].recurse().getElementsByClass('KeySignature'))
     key = str(keys[0]) if keys and hasattr(keys[0], 'mode') else None
-    return Chorale(pitches, onsets, fe, steps_per_quarter, time_signature, first if first < spb else 0, key, name)
+    return Chorale(pitches, onsets, fe, steps_per_quarter, time_signature, first if first < probe.steps_per_bar else 0, key, name)
 
 # %% ../nbs/00a_files.ipynb #f4c3b3aa
 ORGAN = 19  # General MIDI program 20, church organ (pretty_midi counts from 0)
@@ -166,7 +267,7 @@ def _key_from_midi(name):
 def to_midi(self:Chorale, path=None, bpm:float=80, program:int=ORGAN):
     "A `pretty_midi.PrettyMIDI` with one track per voice; written to `path` (atomically) if given."
     import pretty_midi
-    if bpm <= 0: raise ValueError(f"bpm: expected a positive tempo, got {bpm}")
+    if not bpm > 0 or not math.isfinite(bpm): raise ValueError(f"bpm: expected a positive tempo, got {bpm}")
     pm = pretty_midi.PrettyMIDI(initial_tempo=bpm)
     sec = 60 / (bpm * self.steps_per_quarter)  # seconds per step
     for v, voice in enumerate(VOICES):
@@ -174,7 +275,7 @@ def to_midi(self:Chorale, path=None, bpm:float=80, program:int=ORGAN):
         inst.notes = [pretty_midi.Note(velocity=80, pitch=p, start=s * sec, end=(s + n) * sec) for s, n, p in self.notes(v)]
         pm.instruments.append(inst)
     pm.time_signature_changes.append(pretty_midi.TimeSignature(*self.time_signature, 0))
-    if self.key: pm.key_signature_changes.append(pretty_midi.KeySignature(pretty_midi.key_name_to_key_number(_key_to_midi(self.key)), 0))
+    if self.key and self.key.endswith(('major', 'minor')): pm.key_signature_changes.append(pretty_midi.KeySignature(pretty_midi.key_name_to_key_number(_key_to_midi(self.key)), 0))
     if self.pickup: pm.text_events.append(pretty_midi.Text(f'{_MIDI_PICKUP}{self.pickup}', 0))
     pm.text_events += [pretty_midi.Text('fermata', t * sec) for t in np.flatnonzero(self.fermatas)]
     if path is not None:
@@ -184,39 +285,56 @@ def to_midi(self:Chorale, path=None, bpm:float=80, program:int=ORGAN):
 def _step(pm, seconds, spq, where):
     "The grid step of a time in seconds; refuses times more than a tenth of a step off the grid."
     x = pm.time_to_tick(seconds) * spq / pm.resolution
-    if abs(x - round(x)) > 0.1: raise ValueError(f"{where}: a note at {seconds:.3f} s does not fit a grid of {spq} steps per quarter")
+    if abs(x - round(x)) > 0.1: raise ChoraleError(f"{where}: a note at {seconds:.3f} s does not fit a grid of {spq} steps per quarter")
     return round(x)
+
+def _midi_file(data, path, spq):
+    "pretty_midi's view of MIDI bytes, after refusing a last event beyond LIMITS.max_steps (before any table is built)."
+    import mido, pretty_midi
+    mf = mido.MidiFile(file=io.BytesIO(data))
+    if mf.ticks_per_beat <= 0: raise ChoraleError(f"{path}: SMPTE time division; musiclab reads MIDI files timed in beats")
+    last = max((sum(m.time for m in t) for t in mf.tracks), default=0)
+    _check_limit(path, 'steps', math.ceil(last * spq / mf.ticks_per_beat), 'max_steps')
+    return pretty_midi.PrettyMIDI(io.BytesIO(data))
 
 def read_midi(path, voices=None, steps_per_quarter:int=4):
     "A Chorale from a MIDI file whose tracks can be mapped to S, A, T, B (by name, by pitch order, or `voices=`)."
     import pretty_midi
-    path = Path(path)
-    if not path.exists(): raise FileNotFoundError(f"{path}: no such file")
-    try: pm = pretty_midi.PrettyMIDI(str(path))
-    except Exception as e: raise ValueError(f"{path}: not a readable MIDI file ({type(e).__name__}: {e})") from None
-    tracks = [i for i in pm.instruments if not i.is_drum and i.notes]
-    idx = map_voices([t.name for t in tracks], [np.mean([n.pitch for n in t.notes]) for t in tracks], voices, str(path))
-    notes = []
-    for v, i in enumerate(idx):
-        where = f"{path} track {i} ({tracks[i].name or 'unnamed'})"
-        notes.append(sorted((_step(pm, n.start, steps_per_quarter, where), _step(pm, n.end, steps_per_quarter, where), n.pitch)
-                            for n in tracks[i].notes))
-    T = max(e for ns in notes for _, e, _ in ns)
-    pitches, onsets = np.zeros((T, 4), np.int64), np.zeros((T, 4), bool)
-    for v, ns in enumerate(notes):
-        for s, e, p in ns:
-            if e <= s: continue  # shorter than a step: below the grid's resolution
-            if pitches[s:e, v].any(): raise ValueError(f"{path} track {idx[v]}: two notes at once at step {s} (a chord inside a voice)")
-            pitches[s:e, v], onsets[s, v] = p, True
-    texts = {t.text: t.time for t in pm.text_events}
-    pickup = next((int(t[len(_MIDI_PICKUP):]) for t in texts if t.startswith(_MIDI_PICKUP)), 0)
-    fermatas = np.zeros(T, bool)
-    for t in pm.text_events:
-        if t.text == 'fermata': fermatas[min(_step(pm, t.time, steps_per_quarter, str(path)), T - 1)] = True
-    ts = pm.time_signature_changes
-    key = _key_from_midi(pretty_midi.key_number_to_key_name(pm.key_signature_changes[0].key_number)) if pm.key_signature_changes else None
-    return Chorale(pitches, onsets, fermatas, steps_per_quarter, (ts[0].numerator, ts[0].denominator) if ts else (4, 4),
-                   pickup, key, path.stem)
+    path = _check_file(path, 'a MIDI file')
+    with _reading(path, 'MIDI file'):
+        spq = _whole(steps_per_quarter, 'steps_per_quarter', 1, MAX_STEPS_PER_QUARTER)
+        pm = _midi_file(path.read_bytes(), path, spq)
+        tracks = [i for i in pm.instruments if not i.is_drum and i.notes]
+        idx = map_voices([t.name for t in tracks], [np.mean([n.pitch for n in t.notes]) for t in tracks], voices, str(path))
+        notes = []
+        for v, i in enumerate(idx):
+            where = f"{path} track {i} ({tracks[i].name or 'unnamed'})"
+            ns = sorted((_step(pm, n.start, spq, where), _step(pm, n.end, spq, where), n.pitch) for n in tracks[i].notes)
+            if (zero := next((s for s, e, p in ns if p == 0 and e > s), None)) is not None:
+                raise ChoraleError(f"{where}: a note with pitch 0 (C-1) at step {zero}; musiclab uses 0 for silence and cannot hold it")
+            notes.append(ns)
+        T = max((e for ns in notes for _, e, _ in ns), default=0)
+        if T == 0: raise ChoraleError(f"{path}: the voices hold no notes")
+        pitches, onsets = np.zeros((T, 4), np.int64), np.zeros((T, 4), bool)
+        for v, ns in enumerate(notes):
+            for s, e, p in ns:
+                if e <= s: continue  # shorter than a step: below the grid's resolution
+                if pitches[s:e, v].any(): raise ChoraleError(f"{path} track {idx[v]}: two notes at once at step {s} (a chord inside a voice)")
+                pitches[s:e, v], onsets[s, v] = p, True
+        pickup = 0
+        for t in pm.text_events:
+            if t.text.startswith(_MIDI_PICKUP):
+                value = t.text[len(_MIDI_PICKUP):]
+                if not value.isascii() or not value.isdigit(): raise ChoraleError(f"{path}: text event {t.text!r}: the pickup is not a whole number of steps")
+                pickup = int(value)
+        fermatas = np.zeros(T, bool)
+        for t in pm.text_events:
+            if t.text == 'fermata': fermatas[min(_step(pm, t.time, spq, f"{path} fermata"), T - 1)] = True
+        sigs = {(ts.numerator, ts.denominator) for ts in pm.time_signature_changes}
+        if len(sigs) > 1: raise ChoraleError(f"{path}: the time signature changes ({', '.join(f'{a}/{b}' for a, b in sorted(sigs))})")
+        ts = pm.time_signature_changes
+        key = _key_from_midi(pretty_midi.key_number_to_key_name(pm.key_signature_changes[0].key_number)) if pm.key_signature_changes else None
+        return Chorale(pitches, onsets, fermatas, spq, (ts[0].numerator, ts[0].denominator) if ts else (4, 4), pickup, key, path.stem)
 
 # %% ../nbs/00a_files.ipynb #3f18c122
 _CLEFS = ('treble', 'treble', 'treble8vb', 'bass')
@@ -290,70 +408,321 @@ def to_musicxml(self:Chorale, path=None):
         _atomic_write(path, GeneralObjectExporter(score).parse(), 'wb')
     return score
 
+_STEPS = dict(C=0, D=2, E=4, F=5, G=7, A=9, B=11)
+
+def _musicxml_bytes(path:Path):
+    "The XML of a MusicXML file, unpacked from its zip (.mxl) if need be; sizes checked before unpacking."
+    with open(path, 'rb') as f: head = f.read(4)
+    if head != b'PK\x03\x04': return path.read_bytes()
+    with zipfile.ZipFile(path) as z:
+        _check_limit(f"{path} (unpacked)", 'bytes', sum(i.file_size for i in z.infolist()), 'max_file_bytes')
+        names = z.namelist()
+        if 'META-INF/container.xml' in names:
+            root = re.search(rb'full-path="([^"]+)"', z.read('META-INF/container.xml'))
+            member = root.group(1).decode('utf-8', 'replace') if root else None
+        else: member = next((n for n in names if n.endswith(('.xml', '.musicxml')) and not n.startswith('META-INF')), None)
+        if member not in names: raise ChoraleError(f"{path}: a zip without a MusicXML score in it")
+        data = z.open(member).read(LIMITS.max_file_bytes + 1)
+        _check_limit(f"{path} {member}", 'bytes', len(data), 'max_file_bytes')
+        return data
+
+def _check_musicxml(xml:bytes, where):
+    "Refuse, with the part and measure, what music21 would bend silently: wrapped octaves, empty steps, odd metres and keys."
+    import xml.etree.ElementTree as ET
+    if b'<!ENTITY' in xml: raise ChoraleError(f"{where}: declares XML entities, which MusicXML never needs")
+    part = measure = None
+    def at(): return f"{where} part {part} measure {measure}"
+    def whole(elem, tag, lo, hi):
+        text = (elem.findtext(tag) or '').strip()
+        if not re.fullmatch(r'[+-]?\d{1,9}', text) or not lo <= int(text) <= hi:
+            raise ChoraleError(f"{at()}: <{tag}>{text[:20]}</{tag}> is not a whole number in {lo}..{hi}")
+        return int(text)
+    for event, e in ET.iterparse(io.BytesIO(xml), events=('start', 'end')):
+        tag = e.tag.rsplit('}', 1)[-1]
+        if event == 'start':
+            if tag == 'part': part = e.get('id')
+            elif tag == 'measure': measure = e.get('number')
+            continue
+        if tag == 'pitch':
+            step = (e.findtext('step') or '').strip()
+            if step not in _STEPS: raise ChoraleError(f"{at()}: a note whose <step> is {step!r}, not one of A-G")
+            octave, alter = whole(e, 'octave', -10, 20), (e.findtext('alter') or '0').strip() or '0'
+            if not re.fullmatch(r'[+-]?\d(\.\d+)?', alter) or abs(float(alter)) > 2:
+                raise ChoraleError(f"{at()}: <alter>{alter[:20]}</alter> is not a number in -2..2")
+            alter = float(alter)
+            midi = 12 * (octave + 1) + _STEPS[step] + alter
+            if midi == 0: raise ChoraleError(f"{at()}: {step}{octave} is MIDI 0, musiclab's code for silence")
+            if not 0 < midi <= MIDI_MAX: raise ChoraleError(f"{at()}: {step}{octave} is MIDI {midi:g}, outside the MIDI range 0..{MIDI_MAX}")
+        elif tag == 'time' and e.find('beats') is not None:
+            whole(e, 'beats', 1, 64)
+            if whole(e, 'beat-type', 1, 32) not in BEAT_UNITS: raise ChoraleError(f"{at()}: <beat-type> must be one of {BEAT_UNITS}")
+        elif tag == 'key' and e.find('fifths') is not None: whole(e, 'fifths', -7, 7)
+        elif tag == 'divisions':
+            text = (e.text or '').strip()
+            if not re.fullmatch(r'\d{1,7}', text) or int(text) == 0:
+                raise ChoraleError(f"{at()}: <divisions>{text[:20]}</divisions> is not a whole number in 1..9999999")
+        if tag in ('note', 'measure'): e.clear()  # keep memory flat on long scores
+
 def read_musicxml(path, voices=None, steps_per_quarter:int=4):
     "A Chorale from a MusicXML file (.musicxml, .xml or compressed .mxl)."
-    from music21 import converter
-    path = Path(path)
-    if not path.exists(): raise FileNotFoundError(f"{path}: no such file")
-    try: score = converter.parse(path, format='musicxml')
-    except Exception as e: raise ValueError(f"{path}: not a readable MusicXML file ({type(e).__name__}: {e})") from None
-    if not len(score.parts): raise ValueError(f"{path}: no parts found (is it really MusicXML?)")
-    return chorale_from_score(score, path.stem.removesuffix('.musicxml'), voices, steps_per_quarter, str(path))
+    from music21.musicxml.xmlToM21 import MusicXMLImporter
+    path = _check_file(path, 'a MusicXML file')
+    with _reading(path, 'MusicXML file'):
+        xml = _musicxml_bytes(path)
+        _check_musicxml(xml, str(path))
+        importer = MusicXMLImporter(); importer.xmlText = xml; importer.parseXMLText()
+        score = importer.stream
+        if not len(score.parts): raise ChoraleError(f"{path}: no parts found (is it really MusicXML?)")
+        return chorale_from_score(score, path.stem.removesuffix('.musicxml'), voices, steps_per_quarter, str(path))
 
 # %% ../nbs/00a_files.ipynb #40ac95f0
 class _PlainUnpickler(pickle.Unpickler):
     "An unpickler that refuses every class: lists, dicts, tuples, numbers and strings only."
     def find_class(self, module, name): raise pickle.UnpicklingError(f"refusing to load {module}.{name}")
 
+class _ArrayState:
+    "Stands in for an ndarray while unpickling; builds the array only once its state is checked against its bytes."
+    array = None
+    def __setstate__(self, state):
+        if not isinstance(state, tuple) or len(state) != 5: raise pickle.UnpicklingError("not the state of a numpy array")
+        _, shape, dtype, fortran, data = state
+        self.array = _checked_array(data, dtype, shape, 'F' if fortran else 'C')
+
+def _checked_array(data, dtype, shape, order='C'):
+    "A numeric (or object) array from pickled data, refusing any shape that the data does not really hold."
+    if not (isinstance(shape, tuple) and all(type(n) is int and n >= 0 for n in shape)): raise pickle.UnpicklingError(f"bad array shape {shape!r}")
+    dtype = dtype.dtype if isinstance(dtype, _DtypeState) else dtype
+    if not isinstance(dtype, np.dtype) or dtype.fields is not None or dtype.subdtype is not None or dtype.kind not in 'biufO':
+        raise pickle.UnpicklingError(f"refusing an array of dtype {dtype!r}")
+    n = math.prod(shape)
+    if dtype.kind == 'O':
+        if not isinstance(data, list) or len(data) != n: raise pickle.UnpicklingError(f"object array of shape {shape} without {n} items")
+        out = np.empty(n, object)
+        for i, x in enumerate(data):
+            if isinstance(x, _ArrayState): x = x.array
+            if not isinstance(x, (np.ndarray, int, float)) or isinstance(x, bool) or x is None: raise pickle.UnpicklingError(f"refusing an item of type {type(x).__name__}")
+            out[i] = x
+        return out.reshape(shape, order=order)
+    if isinstance(data, str): data = data.encode('latin1')  # Python 2 wrote bytes as str
+    if not isinstance(data, (bytes, bytearray, memoryview)) or len(data) != n * dtype.itemsize:
+        raise pickle.UnpicklingError(f"an array of shape {shape} needs {n * dtype.itemsize:,} bytes, the file holds {len(data) if hasattr(data, '__len__') else 0:,}")
+    return np.frombuffer(bytes(data), dtype, n).reshape(shape, order=order)
+
+def _reconstruct(cls, shape, typecode):
+    if cls is not _ArrayState: raise pickle.UnpicklingError("refusing to build anything but a numpy array")
+    return _ArrayState()
+
+class _DtypeState:
+    "Stands in for a numpy dtype while unpickling: a plain type code and a byte order, nothing else."
+    def __init__(self, spec, align=False, copy=True):
+        if not (isinstance(spec, str) and re.fullmatch(r'[iufO][1248]|b1', spec)): raise pickle.UnpicklingError(f"refusing dtype {spec!r}")
+        self.dtype = np.dtype(spec)
+    def __setstate__(self, state):
+        order = state[1] if isinstance(state, tuple) and len(state) > 1 else '|'
+        if order not in ('<', '>', '|', '='): raise pickle.UnpicklingError(f"bad byte order {order!r}")
+        if order in '<>': self.dtype = self.dtype.newbyteorder(order)
+
+def _latin1(text, encoding='latin1'):
+    if encoding not in ('latin1', 'latin-1') or not isinstance(text, str): raise pickle.UnpicklingError(f"refusing codec {encoding!r}")
+    return text.encode('latin1')
+
+def _frombuffer(buf, dtype, shape, order): return _checked_array(bytes(buf), dtype, shape, order)
+
+class _ArrayUnpickler(pickle.Unpickler):
+    "An unpickler that builds numeric numpy arrays (and object arrays of them) and nothing else."
+    ALLOWED = {('numpy.core.multiarray', '_reconstruct'): _reconstruct, ('numpy._core.multiarray', '_reconstruct'): _reconstruct,
+               ('numpy', 'ndarray'): _ArrayState, ('numpy', 'dtype'): _DtypeState, ('_codecs', 'encode'): _latin1,
+               ('numpy.core.numeric', '_frombuffer'): _frombuffer, ('numpy._core.numeric', '_frombuffer'): _frombuffer}
+    def find_class(self, module, name):
+        if (module, name) not in self.ALLOWED: raise pickle.UnpicklingError(f"refusing to load {module}.{name}")
+        return self.ALLOWED[module, name]
+
+def _read_npy(raw:bytes, where):
+    "The array in the bytes of one .npy file, without ever unpickling anything but numeric arrays."
+    f = io.BytesIO(raw)
+    version = np.lib.format.read_magic(f)
+    if version not in ((1, 0), (2, 0)): raise ChoraleError(f"{where}: .npy format version {version} is not supported")
+    shape, fortran, dtype = (np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0)(f)
+    if dtype.hasobject:
+        if dtype != object: raise ChoraleError(f"{where}: refusing an array of dtype {dtype}")
+        obj = _ArrayUnpickler(f, encoding='latin1').load()
+        arr = obj.array if isinstance(obj, _ArrayState) else obj
+        if not isinstance(arr, np.ndarray): raise ChoraleError(f"{where}: holds a {type(arr).__name__}, not an array")
+        return arr
+    if dtype.fields is not None or dtype.subdtype is not None or dtype.kind not in 'iuf': raise ChoraleError(f"{where}: refusing an array of dtype {dtype}")
+    n, start = math.prod(shape), f.tell()
+    if n * dtype.itemsize != len(raw) - start:
+        raise ChoraleError(f"{where}: the header claims shape {shape} ({n * dtype.itemsize:,} bytes), the file holds {len(raw) - start:,}")
+    return np.frombuffer(raw, dtype, n, start).reshape(shape, order='F' if fortran else 'C')
+
+_COMBOS = {n: np.array(list(itertools.combinations(range(4), n))) for n in range(5)}
+_CENTRES = np.array([72., 64., 57., 48.])  # where each voice is assumed to be before it has sounded
+
 def _grid_from_name(path, steps_per_quarter):
-    if steps_per_quarter: return steps_per_quarter
+    if steps_per_quarter: return _whole(steps_per_quarter, 'steps_per_quarter', 1, MAX_STEPS_PER_QUARTER)
     for tag, spq in (('16th', 4), ('8th', 2), ('quarter', 1)):
         if tag in path.name.lower(): return spq
-    raise ValueError(f"{path}: cannot tell the grid from the file name; pass steps_per_quarter (4 = 16ths, 2 = 8ths, 1 = quarters)")
+    raise ChoraleError(f"{path}: cannot tell the grid from the file name; pass steps_per_quarter= (4 = 16ths, 2 = 8ths, "
+                       "1 = quarters), or put 16th, 8th or quarter in the file name")
+
+def _frame_values(frames, where):
+    "(lengths (T,), values (N,) float) of a list of frames, each a list of at most 4 numbers; refuses anything else."
+    if not isinstance(frames, (list, tuple)): raise ChoraleError(f"{where}: expected a list of frames, got {type(frames).__name__}")
+    if not frames: raise ChoraleError(f"{where}: an empty chorale (no frames)")
+    _check_limit(where, 'steps', len(frames), 'max_steps')
+    for t, f in enumerate(frames):
+        if type(f) not in (list, tuple): raise ChoraleError(f"{where} frame {t}: expected a list of pitches, got {type(f).__name__} {_short(repr(f), 40)}")
+    lens = np.fromiter(map(len, frames), np.int64, len(frames))
+    flat = list(itertools.chain.from_iterable(frames))
+    if not set(map(type, flat)) <= {int, float}:  # bool is its own type here: `true` is not pitch 1
+        k = next(k for k, x in enumerate(flat) if type(x) not in (int, float))
+        t = int(np.searchsorted(np.cumsum(lens), k, side='right'))
+        raise ChoraleError(f"{where} frame {t}: {_short(repr(flat[k]), 40)} is not a pitch")
+    try: values = np.array(flat, float)
+    except OverflowError: raise ChoraleError(f"{where}: a number too large to be a pitch") from None
+    return lens, values
+
+def _check_values(values, lens, where, silence=()):
+    "Every value a whole MIDI number 1..127 (or one of `silence`); the error names the frame."
+    ok = np.isfinite(values) & (values == np.round(values)) & (((values >= 1) & (values <= MIDI_MAX)) | np.isin(values, silence))
+    if not ok.all():
+        k = int(np.flatnonzero(~ok)[0]); t = int(np.searchsorted(np.cumsum(lens), k, side='right')); v = values[k]
+        why = ('NaN where a MIDI number is required' if np.isnan(v) else f'pitch {float(v)!r} is not a whole (non-integer) MIDI number'
+               if np.isfinite(v) and v != round(v) else f'pitch {v:g} is outside 1..{MIDI_MAX}')
+        raise ChoraleError(f"{where} frame {t}: {why}")
+
+def _assign_voices(lens, values, where, first=None):
+    "(T, 4) pitches from frames of sounding pitches: full frames high to low, others to the voices nearest their last note."
+    T = len(lens); out = np.zeros((T, 4), np.int64)
+    if first is None: first = np.arange(T) == 0                        # (T,) where a chorale starts (many may be batched)
+    if (lens > 4).any():
+        t = int(np.flatnonzero(lens > 4)[0]); raise ChoraleError(f"{where} frame {t}: {lens[t]} pitches sound at once; expected at most 4")
+    notes = np.zeros((T, 4)); notes[np.arange(4) < lens[:, None]] = values
+    notes = -np.sort(-notes, axis=1)                                   # (T, 4) high to low, padded with 0
+    full = lens == 4
+    out[full] = notes[full]
+    # A frame with fewer notes depends on the one before it, so partial frames go in waves: first every partial frame
+    # right after a full one (or at the start), then every one right after those, and so on.
+    steps = np.arange(T)
+    newest_full = np.maximum.accumulate(np.where(full, steps, -1))    # (T,) the last full frame at or before each step
+    start = np.maximum.accumulate(np.where(first, steps, 0))          # (T,) where each step's chorale starts
+    newest_full = np.where(newest_full >= start, newest_full, -1)     # a full frame of an earlier chorale does not count
+    depth = np.where(full, -1, steps - np.maximum(newest_full, start - 1) - 1)  # (T,) 0 = first partial frame of a run
+    before = np.zeros((T, 4))                                          # (T, 4) last pitch of each voice after each step
+    before[full] = notes[full]
+    for wave in range(int(depth.max()) + 1):
+        ts = np.flatnonzero(depth == wave)
+        prev = before[ts - 1] if wave else np.where(newest_full[ts, None] >= 0, before[np.maximum(newest_full[ts], 0)], 0)
+        ref = np.where(prev > 0, prev, _CENTRES)                       # (F, 4) where each voice is expected
+        for n in range(1, 4):
+            sel = np.flatnonzero(lens[ts] == n)
+            if not len(sel): continue
+            combos = _COMBOS[n]                                        # (K, n) voice choices, in itertools order
+            cost = np.abs(ref[sel][:, combos] - notes[ts[sel], None, :n]).sum(-1)   # (F, K)
+            voices = combos[cost.argmin(1)]                            # (F, n) the first cheapest choice
+            out[ts[sel, None], voices] = notes[ts[sel], :n]
+        before[ts] = np.where(out[ts] > 0, out[ts], prev)
+    return out
 
 def _frames_to_pitches(frames, where):
     "(T, 4) pitches from frames that list the sounding pitches, each voice kept close to its previous note."
-    out, prev = np.zeros((len(frames), 4), np.int64), np.zeros(4)
-    for t, frame in enumerate(frames):
-        notes = sorted((as_pitches([[p, 0, 0, 0]], f"{where} frame {t}")[0, 0] for p in frame), reverse=True)
-        if len(notes) > 4: raise ValueError(f"{where} frame {t}: {len(notes)} pitches sound at once; expected at most 4")
-        ref = np.where(prev > 0, prev, np.array([72, 64, 57, 48]))  # voice centres until a voice has sounded
-        best = min(itertools.combinations(range(4), len(notes)), key=lambda vs: sum(abs(ref[v] - p) for v, p in zip(vs, notes)))
-        for v, p in zip(best, notes): out[t, v] = p
-        prev = np.where(out[t] > 0, out[t], prev)
-    return out
+    lens, values = _frame_values(frames, where)
+    _check_values(values, lens, where)
+    return _assign_voices(lens, values, where)
+
+def _columns_to_pitches(a, where, silence):
+    "(T, 4) pitches from a (T, 4) float array whose columns are voices, `silence` values (and NaN) meaning no note."
+    a = np.where(np.isin(a, silence) | np.isnan(a), 0, a)
+    _check_values(a.ravel(), np.full(len(a), 4), where, silence=(0,))
+    return a.astype(np.int64)
+
+def _order_columns(arrays):
+    "Column order from highest to lowest mean sounding pitch over all arrays."
+    allp = np.concatenate(arrays)
+    sums, counts = np.where(allp > 0, allp, 0).sum(0), (allp > 0).sum(0)
+    return np.argsort(-(sums / np.maximum(counts, 1)), kind='stable')
 
 def _jsb_npz(path):
-    try: data = np.load(path, allow_pickle=True, encoding='latin1')
-    except Exception as e: raise ValueError(f"{path}: not a readable .npz file ({type(e).__name__}: {e})") from None
-    missing = [s for s in SPLITS if s not in data.files]
-    if missing: raise ValueError(f"{path}: expected keys train/valid/test, missing {', '.join(missing)}")
-    splits = {s: [np.asarray(a, dtype=float) for a in data[s]] for s in SPLITS}
-    for s, arrays in splits.items():
-        for i, a in enumerate(arrays):
-            if a.ndim != 2 or a.shape[1] != 4: raise ValueError(f"{path} {s}[{i}]: expected shape (T, 4), got {a.shape}")
-    allp = np.concatenate([a for arrays in splits.values() for a in arrays])
-    order = np.argsort(-np.nanmean(allp, axis=0), kind='stable')  # columns from highest to lowest voice
-    return {s: [np.nan_to_num(a[:, order], nan=0.0) for a in arrays] for s, arrays in splits.items()}
+    "{split: [(T, 4) pitches]} from a Coconet-style .npz, read without np.load's pickle."
+    with open(path, 'rb') as f: head = f.read(6)
+    if head.startswith(b'\x93NUMPY'): raise ChoraleError(f"{path}: a single .npy array, not an .npz archive with train/valid/test")
+    if not head.startswith(b'PK'):
+        what = 'a pickle, which musiclab never unpickles from an .npz' if head[:1] == b'\x80' else 'not a zip archive'
+        raise ChoraleError(f"{path}: not an .npz file ({what})")
+    with zipfile.ZipFile(path) as z:
+        infos = {i.filename: i for i in z.infolist()}
+        missing = [s for s in SPLITS if f'{s}.npy' not in infos]
+        if missing: raise ChoraleError(f"{path}: expected keys train/valid/test, missing {', '.join(missing)}")
+        _check_limit(f"{path} (unpacked)", 'bytes', sum(infos[f'{s}.npy'].file_size for s in SPLITS), 'max_file_bytes')
+        raw = {s: z.open(infos[f'{s}.npy']).read(LIMITS.max_file_bytes + 1) for s in SPLITS}
+    _check_limit(f"{path} (unpacked)", 'bytes', sum(map(len, raw.values())), 'max_file_bytes')
+    splits = {}
+    for s in SPLITS:
+        arr = _read_npy(raw[s], f"{path} {s}")
+        items = list(arr) if arr.dtype != object or arr.ndim == 1 else None
+        if items is None or (arr.dtype != object and arr.ndim != 3): raise ChoraleError(f"{path} {s}: expected a list of (T, 4) arrays, got an array of shape {arr.shape}")
+        _check_limit(f"{path} {s}", 'chorales', len(items), 'max_chorales')
+        if not items: raise ChoraleError(f"{path} {s}: the split is empty")
+        for i, a in enumerate(items):
+            if not isinstance(a, np.ndarray) or a.ndim != 2 or a.shape[1] != 4 or a.dtype.kind not in 'iuf':
+                raise ChoraleError(f"{path} {s}[{i}]: expected a (T, 4) array of numbers, got {getattr(a, 'shape', type(a).__name__)}")
+            if not len(a): raise ChoraleError(f"{path} {s}[{i}]: an empty chorale (no frames)")
+            _check_limit(f"{path} {s}[{i}]", 'steps', len(a), 'max_steps')
+        splits[s] = [a.astype(float) for a in items]
+    _check_limit(path, 'steps', sum(len(a) for v in splits.values() for a in v), 'max_total_steps')
+    order = _order_columns([np.nan_to_num(a, nan=0.0) for v in splits.values() for a in v])
+    return {s: [_columns_to_pitches(a[:, order], f"{path} {s}[{i}]", (0,)) for i, a in enumerate(v)] for s, v in splits.items()}
+
+def _jsb_frames(data, path):
+    "{split: [(T, 4) pitches]} from the JSON or pickle frame lists (or Coconet's separated frames with -1 for silence)."
+    if not isinstance(data, dict) or any(s not in data for s in SPLITS):
+        raise ChoraleError(f"{path}: expected a mapping with keys train/valid/test")
+    splits, total = {}, 0
+    for s in SPLITS:
+        v = data[s]
+        if not isinstance(v, (list, tuple)): raise ChoraleError(f"{path} {s}: expected a list of chorales, got {type(v).__name__}")
+        if not v: raise ChoraleError(f"{path} {s}: the split is empty")
+        _check_limit(f"{path} {s}", 'chorales', len(v), 'max_chorales')
+        total += sum(len(c) if isinstance(c, (list, tuple)) else 0 for c in v)
+        _check_limit(path, 'steps', total, 'max_total_steps')  # before any frame is read: shared references cost nothing to write
+        splits[s] = [_frame_values(c, f"{path} {s}[{i}]") for i, c in enumerate(v)]
+    separated = any((vals == -1).any() for v in splits.values() for _, vals in v)
+    if not separated:
+        for s, v in splits.items():
+            for i, (lens, vals) in enumerate(v): _check_values(vals, lens, f"{path} {s}[{i}]")
+        pairs = [p for v in splits.values() for p in v]  # all chorales in one pass: the voice matching is vectorised
+        lens = np.concatenate([l for l, _ in pairs]); firsts = np.zeros(len(lens), bool)
+        ends = np.cumsum([len(l) for l, _ in pairs]); firsts[ends - np.array([len(l) for l, _ in pairs])] = True
+        if (lens > 4).any():  # name the chorale
+            k = next(k for k, (l, _) in enumerate(pairs) if (l > 4).any())
+            s, i = next((s, i) for s, v in splits.items() for i in range(len(v)) if v[i] is pairs[k])
+            _assign_voices(pairs[k][0], pairs[k][1], f"{path} {s}[{i}]")
+        pitches = np.split(_assign_voices(lens, np.concatenate([v for _, v in pairs]), str(path), firsts), ends[:-1])
+        it = iter(pitches)
+        return {s: [next(it) for _ in v] for s, v in splits.items()}
+    for s, v in splits.items():
+        for i, (lens, _) in enumerate(v):
+            if (lens != 4).any():
+                t = int(np.flatnonzero(lens != 4)[0])
+                raise ChoraleError(f"{path} {s}[{i}] frame {t}: {lens[t]} values in a file of four voices per frame (-1 for silence)")
+    arrays = {s: [vals.reshape(-1, 4) for _, vals in v] for s, v in splits.items()}
+    order = _order_columns([np.where(a > 0, a, 0) for v in arrays.values() for a in v])
+    return {s: [_columns_to_pitches(a[:, order], f"{path} {s}[{i}]", (-1, 0)) for i, a in enumerate(v)] for s, v in arrays.items()}
 
 def read_jsb(path, steps_per_quarter:int|None=None):
     "The JSB Chorales benchmark (Coconet .npz, or .json/.pickle frame lists) as `{split: [Chorale]}`."
     path = Path(path)
-    if not path.exists(): raise FileNotFoundError(f"{path}: no such file")
-    if path.suffix == '.npz':
-        spq = steps_per_quarter or 4  # Coconet's file is on the 16th grid
-        arrays = _jsb_npz(path)
-        return {s: [Chorale(as_pitches(a, f"{path} {s}[{i}]"), steps_per_quarter=spq, name=f'jsb-{s}-{i:03d}')
-                    for i, a in enumerate(arrays[s])] for s in SPLITS}
-    spq = _grid_from_name(path, steps_per_quarter)
-    try:
-        if path.suffix == '.json': data = json.loads(path.read_text(encoding='utf-8'))
-        elif path.suffix in ('.pkl', '.pickle'):
-            with open(path, 'rb') as f: data = _PlainUnpickler(f, encoding='latin1').load()
-        else: raise ValueError(f"{path}: expected a .npz, .json, .pkl or .pickle file")
-    except (UnicodeDecodeError, json.JSONDecodeError, pickle.UnpicklingError, EOFError) as e:
-        raise ValueError(f"{path}: not a readable {path.suffix} file ({type(e).__name__}: {e})") from None
-    if not isinstance(data, dict) or any(s not in data for s in SPLITS):
-        raise ValueError(f"{path}: expected a mapping with keys train/valid/test")
-    return {s: [Chorale(_frames_to_pitches(frames, f"{path} {s}[{i}]"), steps_per_quarter=spq, name=f'jsb-{s}-{i:03d}')
-                for i, frames in enumerate(data[s])] for s in SPLITS}
+    if path.is_dir(): raise ChoraleFileError(
+        f"{path}: is a folder; read_jsb reads one .npz, .json or .pkl file. For a folder of four-column CSV files "
+        "use read_text (on the command line: --data text:FOLDER)", path)
+    path = _check_file(path, 'a JSB file')
+    suffix = path.suffix.lower()
+    with _reading(path, f'{suffix or "JSB"} file'):
+        if suffix == '.npz': spq, arrays = _grid_from_name(path, steps_per_quarter or 4), _jsb_npz(path)  # Coconet's npz is on the 16th grid
+        elif suffix in ('.json', '.pkl', '.pickle'):
+            spq = _grid_from_name(path, steps_per_quarter)
+            raw = path.read_bytes()
+            data = json.loads(raw.decode('utf-8')) if suffix == '.json' else _PlainUnpickler(io.BytesIO(raw), encoding='latin1').load()
+            arrays = _jsb_frames(data, path)
+        else: raise ChoraleError(f"{path}: expected a .npz, .json, .pkl or .pickle file")
+        return {s: [Chorale(a, steps_per_quarter=spq, name=f'jsb-{s}-{i:03d}') for i, a in enumerate(arrays[s])] for s in SPLITS}

@@ -63,16 +63,19 @@ def _generate(model, vocab, prime, steps, window, temperature, seed, sampler):
                                       spbeat[:, None], fermatas[:, :pad + k], before[:, :pad + k], vocab.ranges)
     last = np.zeros((B, 4), np.int64)                                  # last sounding pitch of each voice
     for t in range(pad + k): last = np.where(pitches[:, t] != SILENCE, pitches[:, t], last)
+    held = np.zeros((B, 4), np.int64)                                  # steps the sounding note of each voice has lasted (sampler)
+    for t in range(pad + k): held = np.where(onsets[:, t], 1, np.where(pitches[:, t] != SILENCE, held + 1, 0))
     for t in range(pad + k, T):
         logits = model(torch.from_numpy(feats[:, t - window:t]))       # (B, W, 4, N_INPUT) -> (B, 4, V)
         if vocab.hold:                                                 # nothing to hold after a rest
             logits[..., HOLD] = logits[..., HOLD].masked_fill(torch.from_numpy(pitches[:, t - 1] == SILENCE), float('-inf'))
         if sampler is None: classes = choose(logits, temperature, gen)
         else: classes = sampler.choose(logits / temperature, dict(previous=pitches[:, t - 1], last=last, steps_per_bar=spb,
-                                                                  position=position[:, t]), gen)
+                                                                  steps_per_beat=spbeat, position=position[:, t], held=held), gen)
         pitches[:, t], onsets[:, t] = vocab.from_classes(classes.numpy(), pitches[:, t - 1])
         feats[:, t] = encode_steps(pitches[:, t], onsets[:, t], position[:, t], spb, spbeat, ranges=vocab.ranges)
         last = np.where(pitches[:, t] != SILENCE, pitches[:, t], last)
+        held = np.where(onsets[:, t], 1, np.where(pitches[:, t] != SILENCE, held + 1, 0))
     out = [Chorale(pitches[i, pad:], onsets[i, pad:], fermatas[i, pad:], p.steps_per_quarter, p.time_signature,
                    p.pickup, p.key, f'{p.name or "prime"}+{steps}') for i, p in enumerate(primes)]
     return out[0] if isinstance(prime, Chorale) else out

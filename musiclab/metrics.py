@@ -14,11 +14,17 @@ from .encoding import train_ranges
 
 # %% auto #0
 __all__ = ['PITCH_CLASSES', 'VOICE_LETTERS', 'PAIRS', 'FIFTH_CLASS', 'OCTAVE_CLASS', 'PER_HUNDRED', 'MAX_LEAP', 'N_INTERVALS',
-           'MAJOR_SCALE', 'DIATONIC_SETS', 'METRIC_NAMES', 'WINDOW_BARS', 'silence_rate', 'longest_silence',
-           'bar_repetition', 'longest_loop', 'unison_rate', 'crossing_rate', 'mean_durations', 'count_parallels',
-           'parallel_rates', 'out_of_range_rate', 'pitch_class_entropy', 'groove_similarity', 'interval_counts',
-           'reference_distribution', 'distribution_cross_entropy', 'scale_consistency', 'evaluate_chorale',
-           'metrics_table', 'bach_reference']
+           'MAJOR_SCALE', 'HARMONIC_MINOR', 'MELODIC_MINOR', 'SCALES', 'SCALE_SETS', 'TRIAD_SHAPES', 'SEVENTH_SHAPES',
+           'N_PC_SETS', 'IS_TRIAD', 'IS_SEVENTH', 'MAJOR_PROFILE', 'MINOR_PROFILE', 'MODES', 'KEY_PROFILES',
+           'KEY_WINDOW_BARS', 'KEY_HOP_BARS', 'ROOT_OF_TRIAD', 'DOMINANT_TONES', 'LEADING_TONE', 'HIGHER', 'LOWER',
+           'CLOSER', 'METRIC_INFO', 'METRIC_NAMES', 'WINDOW_BARS', 'silence_rate', 'longest_silence',
+           'frozen_bar_share', 'bar_repetition', 'longest_loop', 'unison_rate', 'crossing_rate', 'mean_durations',
+           'note_lengths', 'longest_note_quarters', 'count_parallels', 'parallel_rates', 'out_of_range_rate',
+           'pitch_class_entropy', 'groove_similarity', 'interval_counts', 'reference_distribution',
+           'distribution_cross_entropy', 'scale_consistency', 'pc_mask', 'pitch_class_sets', 'beat_steps',
+           'triad_or_seventh_share', 'key_correlations', 'parse_key', 'estimate_key', 'key_clarity', 'keys_per_piece',
+           'root_position_triad', 'is_dominant_of', 'chorale_key', 'final_cadence', 'fermata_cadences',
+           'chord_changes_per_bar', 'evaluate_chorale', 'metrics_table', 'bach_reference']
 
 # %% ../nbs/22_metrics.ipynb #ca932121
 PITCH_CLASSES = 12
@@ -55,25 +61,33 @@ def longest_silence(chorale) -> int:
     return int(_longest_run((c.pitches == SILENCE).all(axis=1)))
 
 # %% ../nbs/22_metrics.ipynb #d1c06383
+def frozen_bar_share(chorale) -> float:
+    "Share of complete bars in which something sounds but no voice starts a note (one chord frozen for the bar)."
+    pitches, onsets = _bar_grids(_check(chorale))                    # (n_bars, steps_per_bar, 4)
+    if not len(pitches): return math.nan
+    return float(((pitches != SILENCE).any(axis=(1, 2)) & ~onsets.any(axis=(1, 2))).mean())
+
 def bar_repetition(chorale, lag:int=2) -> float:
-    "Share of complete bars equal (pitches and onsets) to the complete bar `lag` bars earlier; silent bars never count."
+    "Share of complete bars equal (pitches and onsets) to the complete bar `lag` bars earlier; silent and frozen bars never count."
     c = _check(chorale)
     if int(lag) != lag or lag < 1: raise ValueError(f"lag: expected a whole number of bars >= 1, got {lag}")
     pitches, onsets = _bar_grids(c)                                   # (n_bars, steps_per_bar, 4)
     if len(pitches) <= lag: return math.nan
     same = ((pitches[lag:] == pitches[:-lag]) & (onsets[lag:] == onsets[:-lag])).all(axis=(1, 2))
-    return float((same & (pitches[lag:] != SILENCE).any(axis=(1, 2))).mean())
+    return float((same & onsets[lag:].any(axis=(1, 2))).mean())      # a bar that starts no note is silent or frozen
 
 def longest_loop(chorale, min_period:int|None=None) -> int:
-    "Longest run of sounding steps, in steps, equal to the step `P` earlier, over all periods `P >= min_period` (default: a bar)."
+    "Longest run of steps, in steps, copying the step `P` earlier with a note starting in between, over all `P >= min_period` (default: a bar)."
     c = _check(chorale)
     min_period = c.steps_per_bar if min_period is None else min_period
     if int(min_period) != min_period or min_period < 1:
         raise ValueError(f"min_period: expected a whole number of steps >= 1, got {min_period}")
     periods = np.arange(min_period, len(c))                            # (n_periods,)
     step_ids = np.unique(np.hstack([c.pitches, c.onsets]), axis=0, return_inverse=True)[1].reshape(-1)  # (T,)
-    earlier = np.arange(len(c)) - periods[:, None]                     # (n_periods, T)
-    copies = (earlier >= 0) & (step_ids == step_ids[np.maximum(earlier, 0)]) & (c.pitches != SILENCE).any(axis=1)
+    started = np.concatenate([[0], np.cumsum(c.onsets.any(axis=1))])  # (T + 1,) steps with an onset before each step
+    t = np.arange(len(c)); earlier = t - periods[:, None]              # (n_periods, T)
+    moved = started[t + 1] - started[np.maximum(earlier, -1) + 1] > 0  # some note starts in steps earlier+1 .. t
+    copies = (earlier >= 0) & (step_ids == step_ids[np.maximum(earlier, 0)]) & (c.pitches != SILENCE).any(axis=1) & moved
     return int(_longest_run(copies).max(initial=0))
 
 # %% ../nbs/22_metrics.ipynb #9ed3b2d8
@@ -103,6 +117,22 @@ def mean_durations(chorale) -> list[float]:
     c = _check(chorale)
     sounding, notes = (c.pitches != SILENCE).sum(axis=0), c.onsets.sum(axis=0)  # (4,) each
     return [float(s / n) if n else math.nan for s, n in zip(sounding, notes)]
+
+# %% ../nbs/22_metrics.ipynb #cdf18097
+def note_lengths(chorale) -> list:
+    "Length in steps of every note of each voice, S A T B: a list of 4 int64 arrays."
+    c = _check(chorale)
+    out = []
+    for v in range(len(VOICES)):
+        note_id = np.cumsum(c.onsets[:, v])                 # (T,) number of the note sounding at each step (0 = none yet)
+        lengths = np.bincount(note_id[c.pitches[:, v] != SILENCE], minlength=int(note_id[-1]) + 1 if len(c) else 1)
+        out.append(lengths[1:])                             # every sounding step belongs to a note with an onset
+    return out
+
+def longest_note_quarters(chorale) -> float:
+    "Length of the longest note of any voice, in quarter notes (0 for a silent chorale)."
+    c = _check(chorale)
+    return float(max(lengths.max(initial=0) for lengths in note_lengths(c)) / c.steps_per_quarter)
 
 # %% ../nbs/22_metrics.ipynb #1211183f
 FIFTH_CLASS, OCTAVE_CLASS = 7, 0   # |interval| mod 12 of a (compound) perfect fifth and of an octave or unison
@@ -210,32 +240,211 @@ def distribution_cross_entropy(chorale, reference=None) -> float:
     return float(-(counts * np.log2(q)).sum() / counts.sum()) if counts.sum() else math.nan
 
 # %% ../nbs/22_metrics.ipynb #8473c359
-MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)  # semitones above the tonic
-DIATONIC_SETS = np.array([[(pc - tonic) % PITCH_CLASSES in MAJOR_SCALE for pc in range(PITCH_CLASSES)]
-                          for tonic in range(PITCH_CLASSES)])  # (12 major tonics, 12 pitch classes) bool
+MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)              # semitones above the tonic; the natural minor is a rotation of it
+HARMONIC_MINOR = (0, 2, 3, 5, 7, 8, 11)
+MELODIC_MINOR = (0, 2, 3, 5, 7, 9, 11)             # ascending form
+SCALES = {'major / natural minor': MAJOR_SCALE, 'harmonic minor': HARMONIC_MINOR, 'melodic minor': MELODIC_MINOR}
+SCALE_SETS = np.array([[(pc - tonic) % PITCH_CLASSES in scale for pc in range(PITCH_CLASSES)]
+                       for scale in SCALES.values() for tonic in range(PITCH_CLASSES)])  # (36 scales, 12 pitch classes) bool
 
 def scale_consistency(chorale) -> float:
-    "Largest share of notes (onsets) whose pitch classes fit one major / natural-minor scale; nan without notes."
+    "Largest share of notes (onsets) whose pitch classes fit one major, harmonic minor or melodic minor scale; nan without notes."
     c = _check(chorale)
     counts = np.bincount(c.pitches[c.onsets] % PITCH_CLASSES, minlength=PITCH_CLASSES)  # (12,) notes per pitch class
-    return float((DIATONIC_SETS @ counts).max() / counts.sum()) if counts.sum() else math.nan
+    return float((SCALE_SETS @ counts).max() / counts.sum()) if counts.sum() else math.nan
+
+# %% ../nbs/22_metrics.ipynb #345923c4
+TRIAD_SHAPES = {'major': (0, 4, 7), 'minor': (0, 3, 7), 'diminished': (0, 3, 6), 'augmented': (0, 4, 8)}
+SEVENTH_SHAPES = {'dominant': (0, 4, 7, 10), 'minor': (0, 3, 7, 10), 'major': (0, 4, 7, 11), 'half-diminished': (0, 3, 6, 10),
+                  'diminished': (0, 3, 6, 9), 'minor-major': (0, 3, 7, 11), 'augmented major': (0, 4, 8, 11)}
+N_PC_SETS = 1 << PITCH_CLASSES                      # 4096 sets of pitch classes
+
+def pc_mask(pitch_classes) -> int:
+    "The 12-bit set of some pitch classes (or MIDI numbers): bit k is pitch class k."
+    return sum({1 << (int(p) % PITCH_CLASSES) for p in pitch_classes})
+
+def _shape_table(shapes) -> np.ndarray:
+    "(4096,) bool: whether each pitch-class set is one of `shapes` on one of the 12 roots."
+    table = np.zeros(N_PC_SETS, bool)
+    for shape in shapes.values():
+        for root in range(PITCH_CLASSES): table[pc_mask(root + s for s in shape)] = True
+    return table
+
+IS_TRIAD, IS_SEVENTH = _shape_table(TRIAD_SHAPES), _shape_table(SEVENTH_SHAPES)
+
+def pitch_class_sets(pitches) -> np.ndarray:
+    "Sets of the sounding pitch classes: (..., 4) MIDI numbers (0 = rest) -> (...,) int64 12-bit masks."
+    p = np.asarray(pitches, dtype=np.int64)
+    return np.bitwise_or.reduce(np.where(p != SILENCE, np.left_shift(1, p % PITCH_CLASSES), 0), axis=-1)
+
+def beat_steps(chorale) -> int:
+    "Steps per beat: the note of the metre's denominator, or a dotted quarter in compound metres (6/8, 9/8, 12/8)."
+    c = _check(chorale); beats, unit = c.time_signature
+    if unit == 8 and beats % 3 == 0 and beats > 3: return 3 * c.steps_per_quarter // 2
+    return max(4 * c.steps_per_quarter // unit, 1)
+
+def triad_or_seventh_share(chorale) -> float:
+    "Share of the on-beat steps with all four voices sounding whose pitch classes form a triad or a seventh chord."
+    c = _check(chorale)
+    full = (c.bar_position % beat_steps(c) == 0) & (c.pitches != SILENCE).all(axis=1)   # (T,) on-beat 4-voice sonorities
+    sets = pitch_class_sets(c.pitches[full])
+    return float((IS_TRIAD[sets] | IS_SEVENTH[sets]).mean()) if full.any() else math.nan
+
+# %% ../nbs/22_metrics.ipynb #363174cc
+MAJOR_PROFILE = (6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88)  # Krumhansl & Kessler (1982), from the tonic up
+MINOR_PROFILE = (6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17)
+MODES = ('major', 'minor')
+KEY_PROFILES = np.array([np.roll(p, tonic) for p in (MAJOR_PROFILE, MINOR_PROFILE) for tonic in range(PITCH_CLASSES)])  # (24, 12)
+KEY_WINDOW_BARS, KEY_HOP_BARS = 4, 2
+_LETTERS = dict(c=0, d=2, e=4, f=5, g=7, a=9, b=11)
+
+def key_correlations(counts) -> np.ndarray:
+    "Pearson correlation of pitch-class histograms with the 24 key profiles: (..., 12) -> (..., 24), column 12 * mode + tonic."
+    x = np.asarray(counts, dtype=float); x = x - x.mean(axis=-1, keepdims=True)
+    y = KEY_PROFILES - KEY_PROFILES.mean(axis=-1, keepdims=True)
+    with np.errstate(invalid='ignore', divide='ignore'):       # an empty histogram has no correlation: nan
+        return (x @ y.T) / (np.linalg.norm(x, axis=-1, keepdims=True) * np.linalg.norm(y, axis=-1))
+
+def parse_key(name) -> tuple:
+    "'G major', 'f# minor', 'B- major' or 'Bb major' -> (tonic pitch class, 'major' | 'minor')."
+    tonic, _, mode = str(name).strip().partition(' ')
+    mode = mode.strip().lower()
+    if not tonic or tonic[0].lower() not in _LETTERS or mode not in MODES or any(a not in '#-b' for a in tonic[1:]):
+        raise ValueError(f"key: expected a name such as 'G major' or 'f# minor', got {name!r}")
+    shift = tonic[1:].count('#') - len(tonic[1:].replace('#', ''))    # sharps up, flats ('-' or 'b') down
+    return (_LETTERS[tonic[0].lower()] + shift) % PITCH_CLASSES, mode
+
+def estimate_key(chorale):
+    "The best key of the chorale's duration-weighted pitch classes: (tonic, mode, correlation), or None if silent."
+    scores = key_correlations(_pitch_class_counts(_check(chorale).pitches.reshape(-1)))    # (24,)
+    if np.isnan(scores).all(): return None
+    best = int(np.nanargmax(scores))
+    return best % PITCH_CLASSES, MODES[best // PITCH_CLASSES], float(scores[best])
+
+def key_clarity(chorale) -> float:
+    "Correlation of the chorale's pitch classes with its best key profile; nan if nothing sounds."
+    best = estimate_key(chorale)
+    return math.nan if best is None else best[2]
+
+def keys_per_piece(chorale, window_bars:int=KEY_WINDOW_BARS, hop_bars:int=KEY_HOP_BARS) -> int:
+    "Distinct best keys over windows of `window_bars` complete bars every `hop_bars` bars (one window if shorter)."
+    pitches, _ = _bar_grids(_check(chorale))                          # (n_bars, steps_per_bar, 4)
+    starts = range(0, max(len(pitches) - window_bars, 0) + 1, hop_bars)
+    counts = np.stack([_pitch_class_counts(pitches[s:s + window_bars].reshape(-1)) for s in starts])  # (n_windows, 12)
+    counts = counts[counts.sum(axis=1) > 0]
+    return int(len(np.unique(key_correlations(counts).argmax(axis=-1)))) if len(counts) else 0
+
+# %% ../nbs/22_metrics.ipynb #3de60550
+ROOT_OF_TRIAD = np.full(N_PC_SETS, -1)               # (4096,) root of each major or minor triad set, -1 for any other set
+for _root in range(PITCH_CLASSES):
+    for _shape in (TRIAD_SHAPES['major'], TRIAD_SHAPES['minor']): ROOT_OF_TRIAD[pc_mask(_root + s for s in _shape)] = _root
+DOMINANT_TONES, LEADING_TONE = (0, 4, 7, 10), 4     # a dominant (seventh) chord above its root; the leading tone is its third
+
+def _bass_pc(pitches) -> np.ndarray:
+    "Pitch class of the lowest sounding voice: (..., 4) -> (...,), -1 where nothing sounds."
+    p = np.asarray(pitches)
+    low = np.where(p != SILENCE, p, np.iinfo(np.int64).max).min(axis=-1)
+    return np.where((p != SILENCE).any(axis=-1), low % PITCH_CLASSES, -1)
+
+def root_position_triad(pitches) -> np.ndarray:
+    "Root of each chord that is a complete major or minor triad with its root in the bass, else -1: (..., 4) -> (...,)."
+    roots = ROOT_OF_TRIAD[pitch_class_sets(pitches)]
+    return np.where(roots == _bass_pc(pitches), roots, -1)
+
+def is_dominant_of(pitches, root) -> np.ndarray:
+    "Whether each chord is the root-position dominant (triad or seventh, fifth optional) of `root`: (..., 4), (...,) -> (...,)."
+    dom = (np.asarray(root) + 7) % PITCH_CLASSES
+    allowed = sum(np.left_shift(1, (dom + k) % PITCH_CLASSES) for k in DOMINANT_TONES)
+    sets = pitch_class_sets(pitches)
+    return (sets & ~allowed == 0) & (sets >> ((dom + LEADING_TONE) % PITCH_CLASSES) & 1 == 1) & (_bass_pc(pitches) == dom)
+
+def _onset_chords(c:Chorale):
+    "The chords where some note starts: pitches (K, 4) and their steps (K,)."
+    steps = np.flatnonzero(c.onsets.any(axis=1))
+    return c.pitches[steps], steps
+
+def _chord_before(chords, k:int):
+    "The last chord before chord `k` with another set of pitch classes, or None."
+    sets = pitch_class_sets(chords[:k + 1])
+    earlier = np.flatnonzero(sets[:-1] != sets[-1])
+    return chords[earlier[-1]] if len(earlier) else None
+
+def chorale_key(chorale):
+    "(tonic, mode) of the chorale: its notated key where known, else the estimated one (None if silent)."
+    c = _check(chorale)
+    if c.key: return parse_key(c.key)
+    best = estimate_key(c)
+    return None if best is None else best[:2]
+
+def final_cadence(chorale, key=None) -> dict:
+    "Does the chorale end on a root-position tonic triad (`ends_on_tonic`), reached from a root-position dominant (`ends_v_i`)?"
+    c = _check(chorale)
+    key = chorale_key(c) if key is None else parse_key(key)
+    chords, _ = _onset_chords(c)
+    if key is None or not len(chords): return dict(ends_on_tonic=math.nan, ends_v_i=math.nan)
+    on_tonic = bool(root_position_triad(chords[-1]) == key[0])
+    before = _chord_before(chords, len(chords) - 1)
+    return dict(ends_on_tonic=float(on_tonic), ends_v_i=float(on_tonic and before is not None and bool(is_dominant_of(before, key[0]))))
+
+def fermata_cadences(chorale) -> dict:
+    "Shares of the fermata chords that are root-position major/minor triads, and that their own dominant leads to; nan without fermatas."
+    c = _check(chorale)
+    chords, steps = _onset_chords(c)
+    at = np.flatnonzero(c.fermatas[steps])                           # (n_fermatas,) indices into chords
+    if not len(at): return dict(fermata_triads=math.nan, fermata_v_i=math.nan)
+    roots = root_position_triad(chords[at])
+    v_i = [r >= 0 and (b := _chord_before(chords, k)) is not None and bool(is_dominant_of(b, r)) for k, r in zip(at, roots)]
+    return dict(fermata_triads=float((roots >= 0).mean()), fermata_v_i=float(np.mean(v_i)))
+
+# %% ../nbs/22_metrics.ipynb #2377b955
+def chord_changes_per_bar(chorale) -> float:
+    "How often the sounding pitches change from one onset to the next, per bar; nan for an empty chorale."
+    c = _check(chorale)
+    if not len(c): return math.nan
+    chords, _ = _onset_chords(c)                                     # (K, 4)
+    return float((chords[1:] != chords[:-1]).any(axis=1).sum() / c.n_bars)
 
 # %% ../nbs/22_metrics.ipynb #a0166882
-METRIC_NAMES = ('silence_rate', 'longest_silence', 'bar_repetition', 'longest_loop', 'unison_rate', 'crossing_rate',
-                *(f'mean_duration_{v}' for v in VOICE_LETTERS), 'parallel_fifths', 'parallel_octaves', 'out_of_range',
-                'pc_entropy_1bar', 'pc_entropy_4bar', 'groove_similarity', 'interval_cross_entropy', 'scale_consistency')
+HIGHER, LOWER, CLOSER = 'higher', 'lower', 'closer to Bach'
+METRIC_INFO = {                     # name: (unit, which way is better)
+    'silence_share': ('share of step-voice cells', LOWER), 'longest_silence_steps': ('steps', LOWER),
+    'repeated_bar_share': ('share of bars', LOWER), 'frozen_bar_share': ('share of bars', LOWER),
+    'longest_loop_steps': ('steps', LOWER), 'unison_step_share': ('share of steps', CLOSER),
+    'crossing_step_share': ('share of steps', LOWER),
+    **{f'mean_note_steps_{v}': ('steps', CLOSER) for v in VOICE_LETTERS},
+    'longest_note_quarters': ('quarter notes', CLOSER),
+    'parallel_fifths_per100': ('per 100 moving voice pairs', LOWER), 'parallel_octaves_per100': ('per 100 moving voice pairs', LOWER),
+    'out_of_range_share': ('share of notes', LOWER),
+    'pc_entropy_1bar_bits': ('bits', CLOSER), 'pc_entropy_4bar_bits': ('bits', CLOSER),
+    'groove_similarity_share': ('share of bar positions', CLOSER), 'interval_cross_entropy_bits': ('bits per interval', CLOSER),
+    'scale_consistency_share': ('share of notes', CLOSER),
+    'triad_or_seventh_share': ('share of on-beat 4-voice sonorities', HIGHER),
+    'ends_on_tonic_share': ('share of chorales (0 or 1 each)', HIGHER), 'ends_v_i_share': ('share of chorales (0 or 1 each)', HIGHER),
+    'fermata_triad_share': ('share of fermata chords', HIGHER), 'fermata_v_i_share': ('share of fermata chords', HIGHER),
+    'chord_changes_per_bar': ('changes per bar', CLOSER),
+    'key_correlation_r': ('Pearson r', HIGHER), 'keys_per_piece': ('keys over 4-bar windows', CLOSER),
+}
+METRIC_NAMES = tuple(METRIC_INFO)
 WINDOW_BARS = (1, 4)  # window lengths of the two pitch-class entropies (H1, H4)
 
 def evaluate_chorale(chorale, reference=None, ranges=None) -> dict:
     "Every metric of one chorale as a flat {name: number} dict (keys: METRIC_NAMES); nan where nothing can be measured."
     c = _check(chorale)
-    out = dict(silence_rate=silence_rate(c), longest_silence=longest_silence(c), bar_repetition=bar_repetition(c),
-               longest_loop=longest_loop(c), unison_rate=unison_rate(c), crossing_rate=crossing_rate(c))
-    out.update({f'mean_duration_{v}': d for v, d in zip(VOICE_LETTERS, mean_durations(c))})
-    out.update(parallel_rates(c), out_of_range=out_of_range_rate(c, ranges))
-    out.update({f'pc_entropy_{n}bar': pitch_class_entropy(c, n) for n in WINDOW_BARS})
-    out.update(groove_similarity=groove_similarity(c), interval_cross_entropy=distribution_cross_entropy(c, reference),
-               scale_consistency=scale_consistency(c))
+    out = dict(silence_share=silence_rate(c), longest_silence_steps=longest_silence(c), repeated_bar_share=bar_repetition(c),
+               frozen_bar_share=frozen_bar_share(c), longest_loop_steps=longest_loop(c), unison_step_share=unison_rate(c),
+               crossing_step_share=crossing_rate(c))
+    out.update({f'mean_note_steps_{v}': d for v, d in zip(VOICE_LETTERS, mean_durations(c))})
+    out['longest_note_quarters'] = longest_note_quarters(c)
+    rates = parallel_rates(c)
+    out.update(parallel_fifths_per100=rates['parallel_fifths'], parallel_octaves_per100=rates['parallel_octaves'],
+               out_of_range_share=out_of_range_rate(c, ranges))
+    out.update({f'pc_entropy_{n}bar_bits': pitch_class_entropy(c, n) for n in WINDOW_BARS})
+    out.update(groove_similarity_share=groove_similarity(c), interval_cross_entropy_bits=distribution_cross_entropy(c, reference),
+               scale_consistency_share=scale_consistency(c), triad_or_seventh_share=triad_or_seventh_share(c))
+    ends, fermatas = final_cadence(c), fermata_cadences(c)
+    out.update(ends_on_tonic_share=ends['ends_on_tonic'], ends_v_i_share=ends['ends_v_i'],
+               fermata_triad_share=fermatas['fermata_triads'], fermata_v_i_share=fermatas['fermata_v_i'],
+               chord_changes_per_bar=chord_changes_per_bar(c), key_correlation_r=key_clarity(c), keys_per_piece=keys_per_piece(c))
     return out
 
 def _check_list(chorales) -> list:

@@ -4,14 +4,18 @@
 
 # %% ../nbs/21_sampler.ipynb #f8e98140
 from __future__ import annotations
+import dataclasses
+from dataclasses import dataclass
 import numpy as np
 import torch
 from .chorales import SILENCE
 from .encoding import Vocab
+from .metrics import PAIRS, PITCH_CLASSES, N_PC_SETS, pitch_class_sets
 
 # %% auto #0
-__all__ = ['MIDI_SIZE', 'MAX_GAP', 'N_CANDIDATES', 'Constraint', 'VoiceRange', 'FrequencyPrior', 'BeatPrior', 'IntervalLimit',
-           'ChordQuality', 'NoteSampler']
+__all__ = ['MIDI_SIZE', 'MAX_GAP', 'FIFTH', 'OCTAVE', 'SET_CLASS', 'MAX_HELD', 'LONG', 'N_CANDIDATES', 'WEIGHTS', 'Constraint',
+           'SamplerState', 'VoiceRange', 'FrequencyPrior', 'BeatPrior', 'IntervalLimit', 'ChordQuality', 'VoiceLeading',
+           'Harmony', 'NoteLength', 'NoteSampler']
 
 # %% ../nbs/21_sampler.ipynb #9c888938
 class Constraint:
@@ -21,6 +25,27 @@ class Constraint:
     def mask(self, vocab:Vocab): return None                 # (4, V) bool of allowed classes, or None
     def score(self, cands, state): return np.zeros(cands.shape[:-1])  # cands (B, K, 4) MIDI pitches -> (B, K)
     def __repr__(self): return f"{type(self).__name__}(weight={self.weight}{'' if self.enabled else ', off'})"
+
+# %% ../nbs/21_sampler.ipynb #3aa1a571
+@dataclass
+class SamplerState:
+    "What the constraints may look at when they score one step's candidates, for B pieces generated side by side."
+    previous: np.ndarray                   # (B, 4) pitches of the step before, 0 = rest
+    last: np.ndarray                       # (B, 4) last sounding pitch of each voice, 0 if it never sounded
+    position: np.ndarray                   # (B,) position of the new step in its bar
+    steps_per_bar: object = 16             # (B,) or one number for all pieces
+    steps_per_beat: object = 4             # (B,) or one number: 4 = a quarter-note beat at 4 steps per quarter
+    held: np.ndarray | None = None         # (B, 4) steps the note sounding in each voice has lasted (0 = resting); None = unknown
+    onsets: np.ndarray | None = None       # (B, K, 4) whether each candidate note starts anew; set by the sampler
+    def __getitem__(self, name): return getattr(self, name)           # dict-style reading still works
+    def __contains__(self, name): return getattr(self, name, None) is not None
+    @classmethod
+    def of(cls, state):
+        "A SamplerState from a SamplerState or a dict of its fields; unknown fields are refused by name."
+        if isinstance(state, cls): return state
+        unknown = set(state) - {f.name for f in dataclasses.fields(cls)}
+        if unknown: raise TypeError(f"state: unknown fields {sorted(unknown)}; a SamplerState has {[f.name for f in dataclasses.fields(cls)]}")
+        return cls(**state)
 
 # %% ../nbs/21_sampler.ipynb #c3b8883b
 class VoiceRange(Constraint):
@@ -44,7 +69,11 @@ class FrequencyPrior(Constraint):
     def fit(cls, chorales, smoothing:float=1.0, **kw):
         counts = np.stack([np.bincount(np.concatenate([c.pitches[:, v] for c in chorales]), minlength=MIDI_SIZE)
                            for v in range(4)]) + smoothing
-        return cls(np.log(counts / counts.sum(1, keepdims=True)), **kw)
+        p = counts / counts.sum(1, keepdims=True)                              # (4, 128)
+        log_freq = np.log(p)
+        # a rest is as common as the voice's typical note here: the model's own probability already says how rare rests are
+        log_freq[:, SILENCE] = (p[:, 1:] * log_freq[:, 1:]).sum(1) / p[:, 1:].sum(1)
+        return cls(log_freq, **kw)
     def score(self, cands, state): return self.weight * self.log_freq[np.arange(4), cands].sum(-1)
 
 # %% ../nbs/21_sampler.ipynb #75019132
@@ -113,15 +142,85 @@ class ChordQuality(Constraint):
         counts = np.zeros((MAX_GAP + 1,) * 3) + smoothing
         np.add.at(counts, cells, 1)
         log_table = np.log(counts / counts.sum())
-        # A rest: as likely as Bach's typical chord, times the share of steps on which some voice of his rests
-        typical = log_table[cells].mean()
-        rest = np.log(max(1 - full.mean(), 1 / len(steps))) + typical
-        return cls(log_table, rest=float(rest), **kw)
+        # A rest has no chord to look up: it scores as Bach's typical chord (the model already says how rare rests are)
+        return cls(log_table, rest=float(log_table[cells].mean()), **kw)
     def score(self, cands, state):
         gaps = self.intervals(cands)                                           # (..., 3)
         s = self.log_table[tuple(np.moveaxis(np.clip(gaps, 0, MAX_GAP), -1, 0))]
         s = np.where((gaps < 0).any(-1), self.crossing, s)
         return self.weight * np.where((cands != SILENCE).all(-1), s, self.rest)
+
+# %% ../nbs/21_sampler.ipynb #7162b000
+FIFTH, OCTAVE = 7, 0   # |interval| mod 12 of a (compound) perfect fifth and of an octave or unison
+
+class VoiceLeading(Constraint):
+    "Soft: - weight per parallel fifth or octave, and per overlap, between the step before and each candidate."
+    name = 'voice_leading'
+    def score(self, cands, state):
+        before = np.asarray(state['previous'])[:, None]                               # (B, 1, 4)
+        i, j = PAIRS[:, 0], PAIRS[:, 1]                                               # the 6 voice pairs
+        a_i, a_j, b_i, b_j = before[..., i], before[..., j], cands[..., i], cands[..., j]   # (B, K, 6) each
+        sound = (a_i != SILENCE) & (a_j != SILENCE) & (b_i != SILENCE) & (b_j != SILENCE)
+        step_i, step_j = np.sign(b_i - a_i), np.sign(b_j - a_j)
+        similar = sound & (step_i != 0) & (step_i == step_j)
+        was, now = np.abs(a_i - a_j) % PITCH_CLASSES, np.abs(b_i - b_j) % PITCH_CLASSES
+        parallels = similar & (((was == FIFTH) & (now == FIFTH)) | ((was == OCTAVE) & (now == OCTAVE)))
+        up, low, up_before, low_before = cands[..., :-1], cands[..., 1:], before[..., :-1], before[..., 1:]   # adjacent voices
+        overlaps = (((low > up_before) & (low != SILENCE) & (up_before != SILENCE)) |
+                    ((up < low_before) & (up != SILENCE) & (low_before != SILENCE)))
+        return -self.weight * (parallels.sum(-1) + overlaps.sum(-1))
+
+# %% ../nbs/21_sampler.ipynb #a633ed2f
+def _canonical_sets() -> np.ndarray:
+    "(4096,) one label per pitch-class set up to transposition: the smallest of its 12 rotations."
+    masks = np.arange(N_PC_SETS)
+    return np.min([((masks << r) | (masks >> (PITCH_CLASSES - r))) & (N_PC_SETS - 1) for r in range(PITCH_CLASSES)], axis=0)
+
+SET_CLASS = _canonical_sets()
+
+class Harmony(Constraint):
+    "Soft: + weight * log P(set of sounding pitch classes, up to transposition | on or off the beat), learned on Bach."
+    name = 'harmony'
+    def __init__(self, log_table, **kw): super().__init__(**kw); self.log_table = np.asarray(log_table)  # (2, 4096): off, on the beat
+    @classmethod
+    def fit(cls, chorales, smoothing:float=1e-3, beat:int=4, **kw):
+        counts = np.zeros((2, N_PC_SETS))
+        for c in chorales:
+            np.add.at(counts, ((c.bar_position % beat == 0).astype(int), SET_CLASS[pitch_class_sets(c.pitches)]), 1)
+        classes = np.unique(SET_CLASS)                                   # 352 set classes (the empty set included)
+        probs = (counts[:, classes] + smoothing * counts.sum(1, keepdims=True) / len(classes))
+        table = np.zeros((2, N_PC_SETS)); table[:, classes] = np.log(probs / probs.sum(1, keepdims=True))
+        return cls(table[:, SET_CLASS], **kw)                            # every set gets its class's entry
+    def score(self, cands, state):
+        on_beat = (np.asarray(state['position']) % np.asarray(state['steps_per_beat']) == 0).astype(int)   # (B,)
+        return self.weight * self.log_table[on_beat[:, None], pitch_class_sets(cands)]                   # (B, K)
+
+# %% ../nbs/21_sampler.ipynb #6069830e
+MAX_HELD = 64   # note lengths (steps) of four 4/4 bars or more share the last entry of the table
+LONG = 16       # steps of a whole note: from here on the few long notes are too sparse to trust one by one
+
+class NoteLength(Constraint):
+    "Soft: + weight * log P(a voice's note goes on / ends | voice, steps it has lasted), learned on Bach."
+    name = 'length'
+    def __init__(self, hazard, **kw): super().__init__(**kw); self.hazard = np.asarray(hazard)   # (4, MAX_HELD + 1)
+    @classmethod
+    def fit(cls, chorales, smoothing:float=1.0, prior:float=0.9, **kw):
+        ends, goes_on = np.zeros((4, MAX_HELD + 1)), np.zeros((4, MAX_HELD + 1))
+        for c in chorales:
+            for v in range(4):
+                for _, length, _ in c.notes(v):
+                    np.add.at(goes_on[v], np.minimum(np.arange(1, length), MAX_HELD), 1)   # it lasted d steps and went on
+                    ends[v, min(length, MAX_HELD)] += 1
+        hazard = (ends + smoothing * prior) / (ends + goes_on + smoothing)             # rare lengths lean towards ending
+        hazard[:, LONG:] = np.maximum.accumulate(hazard[:, LONG:], axis=1)            # past a whole note, only likelier to end
+        return cls(hazard, **kw)
+    def score(self, cands, state):
+        if state['held'] is None or state['onsets'] is None: return np.zeros(cands.shape[:-1])   # nothing known: abstain
+        held = np.asarray(state['held'])[:, None]                                    # (B, 1, 4) steps so far, 0 = resting
+        p_end = self.hazard[np.arange(4), np.minimum(held, MAX_HELD)]                # (B, 1, 4)
+        goes_on = ~np.asarray(state['onsets']) & (cands != SILENCE) & (held > 0)      # (B, K, 4) the note is held on
+        ends = (held > 0) & ~goes_on
+        return self.weight * (np.where(goes_on, np.log1p(-p_end), 0) + np.where(ends, np.log(p_end), 0)).sum(-1)
 
 # %% ../nbs/21_sampler.ipynb #1463e975
 N_CANDIDATES = 20  # the seed's default
@@ -151,26 +250,31 @@ class NoteSampler:
 
 # %% ../nbs/21_sampler.ipynb #6395e5e0
 def _choose(self:NoteSampler, logits, state, generator=None):
-    "Classes (B, 4) for the next step of B pieces, from logits (B, 4, V) and the state (see `Constraint`)."
+    "Classes (B, 4) for the next step of B pieces, from logits (B, 4, V) and the state (a `SamplerState` or a dict of its fields)."
+    state = SamplerState.of(state)
     B, V = logits.shape[0], logits.shape[-1]
     logp = torch.log_softmax(logits.masked_fill(~self.mask, float('-inf')) / self.temperature, -1)          # (B, 4, V)
     classes = torch.multinomial(logp.exp().view(-1, V), self.n_candidates, replacement=True, generator=generator)
     classes = classes.view(B, 4, -1).transpose(1, 2)                                                      # (B, K, 4)
     total = logp.gather(2, classes.transpose(1, 2)).sum(1).numpy().astype(np.float64)                     # (B, K)
-    k = classes.numpy()
-    cands, onsets = self.vocab.from_classes(k, np.asarray(state['previous'])[:, None])                 # (B, K, 4) pitches, onsets
-    state = {**state, 'onsets': onsets}
+    cands, onsets = self.vocab.from_classes(classes.numpy(), np.asarray(state.previous)[:, None])         # (B, K, 4) pitches, onsets
+    state = dataclasses.replace(state, onsets=onsets)
     for c in self.active: total = total + c.score(cands, state)
     return classes[torch.arange(B), torch.from_numpy(total.argmax(1))]                                    # (B, 4)
 
 NoteSampler.choose = _choose
 
+WEIGHTS = dict(frequency=0.5, beat=1.0, interval=0.5, chord=1.0, voice_leading=10.0, harmony=1.5,
+               length=1.0)   # the last three tuned on validation openings (24_ablation), never on test
+
 @classmethod
 def _fit(cls, chorales, vocab:Vocab, n_candidates:int=N_CANDIDATES, temperature:float=1.0, weights:dict|None=None):
-    "A sampler with all five constraints, their statistics measured on `chorales` (the training split)."
-    w = dict(frequency=0.5, beat=1.0, interval=0.5, chord=1.0, **(weights or {}))
+    "A sampler with all eight constraints, their statistics measured on `chorales` (the training split)."
+    w = {**WEIGHTS, **(weights or {})}
     return cls(vocab, [VoiceRange(), FrequencyPrior.fit(chorales, weight=w['frequency']), BeatPrior.fit(chorales, weight=w['beat']),
-                       IntervalLimit.fit(chorales, weight=w['interval']), ChordQuality.fit(chorales, weight=w['chord'])],
+                       IntervalLimit.fit(chorales, weight=w['interval']), ChordQuality.fit(chorales, weight=w['chord']),
+                       VoiceLeading(weight=w['voice_leading']), Harmony.fit(chorales, weight=w['harmony']),
+                       NoteLength.fit(chorales, weight=w['length'])],
                n_candidates, temperature)
 
 NoteSampler.fit = _fit

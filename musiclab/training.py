@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_training.ipynb #7a02b75c
 from __future__ import annotations
-import copy, dataclasses, math, os, tempfile, time
+import copy, dataclasses, math, os, re, tempfile, time
 from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 from typing import ClassVar, NamedTuple
@@ -22,12 +22,12 @@ from .models.convlstm import ConvLSTM, ConvLSTMConfig
 from .models.transformer import Transformer, TransformerConfig
 
 # %% auto #0
-__all__ = ['OPTIMIZERS', 'MODELS', 'RESUME_FREE', 'LISTEN_STEPS', 'preset', 'TrainConfig', 'ModelFamily', 'model_config',
-           'family_name', 'build_model', 'load_data', 'data_vocab', 'save_checkpoint', 'Checkpoint', 'load_checkpoint',
-           'evaluate_split', 'make_optimizer', 'train_epoch', 'CancelFit', 'CancelTrain', 'Callback', 'seed_epoch',
-           'Learner', 'HistoryCB', 'ReduceLROnPlateauCB', 'EarlyStoppingCB', 'GradClipCB', 'ThreadsCB', 'ClosedFormCB',
-           'CheckpointCB', 'ProgressCB', 'continuation', 'TensorBoardCB', 'FitResult', 'default_callbacks', 'fit',
-           'train_model', 'plot_history', 'predict_chorale']
+__all__ = ['OPTIMIZERS', 'MODELS', 'MAX_WINDOW', 'EVENTS', 'RESUME_FREE', 'LISTEN_STEPS', 'preset', 'TrainConfig', 'ModelFamily',
+           'model_config', 'family_name', 'build_model', 'load_data', 'data_vocab', 'save_checkpoint', 'Checkpoint',
+           'load_checkpoint', 'evaluate_split', 'make_optimizer', 'train_epoch', 'CancelFit', 'CancelTrain', 'Callback',
+           'seed_epoch', 'Learner', 'HistoryCB', 'ReduceLROnPlateauCB', 'EarlyStoppingCB', 'GradClipCB', 'ThreadsCB',
+           'ClosedFormCB', 'CheckpointCB', 'ProgressCB', 'continuation', 'TensorBoardCB', 'FitResult',
+           'default_callbacks', 'fit', 'train_model', 'plot_history', 'predict_chorale']
 
 # %% ../nbs/11_training.ipynb #06cefb5f
 def preset(config_class, name:str='seed', **overrides):
@@ -128,12 +128,16 @@ def data_vocab(config:TrainConfig, data=None) -> Vocab:
     return Vocab(voice_ranges(train), hold=not config.data.startswith('jsb:'))
 
 # %% ../nbs/11_training.ipynb #d5670597
+_STARTED = time.time()  # temporary files older than this process belong to writes that died
+
 def save_checkpoint(path, model, config:TrainConfig, vocab:Vocab, **extra):
     "Write the weights, the family and both configs, the vocabulary (+ `extra`, e.g. history, optimizer state) atomically."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     family = family_name(getattr(model, 'config', None))   # None: a module outside the registry (its weights still save)
     state = dict(state_dict=model.state_dict(), family=family, model_config=asdict(model.config) if family else None,
                  train_config=asdict(config), vocab_ranges=vocab.ranges.tolist(), vocab_hold=bool(getattr(vocab, 'hold', False)), **extra)
+    for old in path.parent.glob(f'.{path.name}.*.tmp'):  # left by a write that was killed before this process started
+        if old.stat().st_mtime < _STARTED: old.unlink(missing_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp'); os.close(fd)
     try:
         torch.save(state, tmp); os.chmod(tmp, 0o644); os.replace(tmp, path)
@@ -167,17 +171,57 @@ def load_checkpoint(path) -> Checkpoint:
     "The model (eval mode), its TrainConfig, its Vocab and the raw dict, loaded with weights_only=True."
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"{path}: no such checkpoint")
-    try: ckpt = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e: raise ValueError(f"{path}: not a musiclab checkpoint ({type(e).__name__}: {e})") from None
-    if not isinstance(ckpt, dict) or not {'state_dict', 'vocab_ranges'} <= set(ckpt) or not ({'train_config', 'config'} & set(ckpt)):
-        raise ValueError(f"{path}: not a musiclab checkpoint (missing state_dict, vocab_ranges or the configs)")
+    ckpt = _load_dict(path)
     family, model_values, train_values = _configs(ckpt)
     if family is None: raise ValueError(f"{path}: the model is outside the registry; build it yourself and load ckpt['state_dict']")
     if family not in MODELS: raise ValueError(f"{path}: unknown model family {family!r} (known: {', '.join(MODELS)})")
-    config, vocab = _known_fields(TrainConfig, train_values), _vocab(ckpt['vocab_ranges'], ckpt.get('vocab_hold', False))
-    model = build_model(_known_fields(MODELS[family].config, model_values), vocab, config.window, config.seed)
+    model_config_, config, vocab = _checked_configs(path, family, model_values, train_values, ckpt)
+    model = build_model(model_config_, vocab, config.window, config.seed)
     model.load_state_dict(ckpt['state_dict']); model.eval()
     return Checkpoint(model, config, vocab, ckpt)
+
+
+def _why_not_loaded(e):
+    "One line on why torch.load refused a file, without PyTorch's advice to retry with weights_only=False (unsafe)."
+    text = str(e)
+    if 'WeightsUnpickler error:' in text:  # a safe load refused it; keep the reason, drop the advice around it
+        detail = ' '.join(text.split('WeightsUnpickler error:', 1)[1].split('Check the documentation', 1)[0].split())
+        if (g := re.match(r'Unsupported global: GLOBAL (\S+)', detail)): return f"it would call {g.group(1)}, which a safe load refuses"
+        return f"unreadable: {detail[:120]}"
+    if isinstance(e, EOFError): return 'the file is empty or cut short'
+    return f"{type(e).__name__}: {text.strip().splitlines()[0][:200] if text.strip() else 'unreadable'}"
+
+def _load_dict(path):
+    "The dict of a checkpoint file, loaded with weights_only=True; anything else is a ValueError naming the file."
+    try: ckpt = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e: raise ValueError(f"{path}: not a musiclab checkpoint ({_why_not_loaded(e)})") from None
+    if not isinstance(ckpt, dict) or not {'state_dict', 'vocab_ranges'} <= set(ckpt) or not ({'train_config', 'config'} & set(ckpt)):
+        raise ValueError(f"{path}: not a musiclab checkpoint (missing state_dict, vocab_ranges or the configs)")
+    if not isinstance(ckpt['state_dict'], dict) or not all(isinstance(v, torch.Tensor) for v in ckpt['state_dict'].values()):
+        raise ValueError(f"{path}: not a musiclab checkpoint (its state_dict is not a dict of tensors)")
+    return ckpt
+
+MAX_WINDOW = 4096  # steps of context a checkpoint may ask for
+
+def _checked_configs(path, family, model_values, train_values, ckpt):
+    "The configs and vocabulary of a checkpoint, refused (naming the field) if absurd or if they disagree with its weights."
+    try:
+        ranges = np.asarray(ckpt['vocab_ranges'])
+        if ranges.shape != (4, 2) or ranges.dtype.kind not in 'iu' or ranges.min() < 0 or ranges.max() > 127 or (ranges[:, 0] > ranges[:, 1]).any():
+            raise ValueError(f"vocab_ranges {ckpt['vocab_ranges']!r} are not 4 pitch ranges within 0..127")
+        config, model_config_ = _known_fields(TrainConfig, train_values), _known_fields(MODELS[family].config, model_values)
+        if not 1 <= config.window <= MAX_WINDOW: raise ValueError(f"window {config.window} is outside 1..{MAX_WINDOW}")
+        vocab = _vocab(ranges, ckpt.get('vocab_hold', False))
+        with torch.device('meta'): probe = build_model(model_config_, vocab, config.window, config.seed)  # shapes only: no memory
+    except (TypeError, ValueError, KeyError, OverflowError, RuntimeError) as e:
+        raise ValueError(f"{path}: bad config ({str(e).splitlines()[0][:200]})") from None
+    want = {k: tuple(v.shape) for k, v in probe.state_dict().items()}
+    have = {k: tuple(v.shape) for k, v in ckpt['state_dict'].items()}
+    if want != have:
+        k = next(k for k in sorted(set(want) | set(have)) if want.get(k) != have.get(k))
+        raise ValueError(f"{path}: the config does not match the weights ({k}: the config asks for {want.get(k)}, "
+                         f"the file holds {have.get(k)}); refusing to build it")
+    return model_config_, config, vocab
 
 # %% ../nbs/11_training.ipynb #81e1b4f3
 @torch.no_grad()
@@ -220,6 +264,9 @@ class Callback:
     order = 0
     def __repr__(self): return type(self).__name__
 
+EVENTS = ('before_fit', 'before_epoch', 'before_train', 'before_batch', 'after_backward', 'after_batch', 'after_train',
+          'after_epoch', 'after_fit', 'cleanup_fit')
+
 def seed_epoch(config:TrainConfig, epoch:int, ds):
     "Seed everything random in one epoch from (seed, epoch); returns the numpy generator of the batch order."
     torch.manual_seed(config.seed * 100_003 + epoch)
@@ -242,6 +289,7 @@ class Learner:
     def fit(self):
         c = self.config
         self.train_ds = ChoraleWindows(self.data['train'], c.window, self.vocab, augment=c.augment, seed=c.seed, max_silence=c.max_silence)
+        self.check_model()
         self.opt = make_optimizer(self.model, c)
         try:
             self('before_fit')
@@ -251,6 +299,14 @@ class Learner:
             self('after_fit')
         finally: self('cleanup_fit')
         return self
+
+    @torch.no_grad()
+    def check_model(self):
+        "A clear error, before any training, when the model's output does not fit the vocabulary."
+        x, _, _ = self.train_ds.batch(np.arange(min(2, len(self.train_ds))))              # (2, W, 4, C)
+        got, want = tuple(self.model.eval()(x).shape), (len(x), 4, self.vocab.max_size)
+        if got != want: raise ValueError(f"{type(self.model).__name__}: gives logits {got} for windows {tuple(x.shape)}; "
+                                         f"this vocabulary needs {want}")
 
     def one_epoch(self):
         t0 = time.time()
@@ -371,7 +427,7 @@ class CheckpointCB(Callback):
 
     def _resume(self, learn):
         path = self.out/'last.pt'
-        ckpt = torch.load(path, map_location='cpu', weights_only=True)
+        ckpt = _load_dict(path)  # a ValueError naming the file if it is not a checkpoint
         _, model_values, train_values = _configs(ckpt)
         diff = {k: (train_values.get(k), v) for k, v in asdict(learn.config).items() if k not in RESUME_FREE and train_values.get(k) != v}
         if hasattr(learn.model, 'config') and model_values != asdict(learn.model.config): diff['model'] = (model_values, asdict(learn.model.config))
@@ -382,7 +438,7 @@ class CheckpointCB(Callback):
             if hasattr(cb, 'load_state_dict') and type(cb).__name__ in ckpt.get('callbacks', {}): cb.load_state_dict(ckpt['callbacks'][type(cb).__name__])
         learn.history, learn.start_epoch = list(ckpt['history']), len(ckpt['history']) + 1
         self.best_loss = ckpt['best_loss']
-        self.best_state = torch.load(self.out/'best.pt', map_location='cpu', weights_only=True)['state_dict']
+        self.best_state = _load_dict(self.out/'best.pt')['state_dict']
 
 # %% ../nbs/11_training.ipynb #e4d5c38b
 class ProgressCB(Callback):
@@ -397,7 +453,8 @@ class ProgressCB(Callback):
     def after_train(self, learn):
         if self.batch_bar is not None: self.batch_bar.close(); self.batch_bar = None
     def after_epoch(self, learn): self.epoch_bar.update(1); self.epoch_bar.set_postfix(valid_loss=round(learn.valid['loss'], 4))
-    def cleanup_fit(self, learn): self.epoch_bar.close()
+    def cleanup_fit(self, learn):
+        if getattr(self, 'epoch_bar', None) is not None: self.epoch_bar.close()  # before_fit may have failed before making it
 
 LISTEN_STEPS = 64  # length of the continuation logged as audio at the end of training (4 bars of 4/4)
 

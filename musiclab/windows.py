@@ -10,7 +10,7 @@ import torch
 from fastcore.basics import patch_to
 from torch.utils.data import Dataset, get_worker_info
 from .chorales import VOICES, SILENCE, Chorale
-from .encoding import Vocab, encode_steps, steps_per_beat, train_ranges, N_INPUT
+from .encoding import Vocab, encode_steps, steps_per_beat, train_ranges
 
 # %% auto #0
 __all__ = ['target_steps', 'Windows', 'make_windows', 'transpositions', 'ChoraleWindows']

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
-from ..encoding import Vocab, N_INPUT
+from ..encoding import Vocab
 
 # %% auto #0
 __all__ = ['NEG_INF', 'mask_logits', 'VoiceHeads', 'nll', 'step_metrics', 'summarise', 'ContextFree', 'context_sensitivity',

@@ -10,7 +10,7 @@ from typing import ClassVar
 import numpy as np
 import torch
 from torch import nn
-from ..encoding import Vocab, N_INPUT, ONSET_CHANNEL
+from ..encoding import Vocab, N_INPUT
 from .core import mask_logits
 
 # %% auto #0
