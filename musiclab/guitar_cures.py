@@ -9,7 +9,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .guitar import Tab, N_STRINGS, TUNING, playable, with_strings, collisions, unplayable
+from .guitar import Tab, N_STRINGS, playable
 from .guitar_model import (PAD, BOS, MASK, STRING0, TOKENS_PER_NOTE, WINDOW_NOTES, IGNORE, VOCAB,
                                    StringModelConfig, PRESETS, slot, string_positions, windows, batch_of,
                                    decode_tokens, unwindow, free_running, teacher_forced, accuracy,

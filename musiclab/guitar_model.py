@@ -5,15 +5,15 @@
 # %% ../nbs/41_guitar_model.ipynb #010b0a82
 from __future__ import annotations
 import math, time
-from dataclasses import dataclass, asdict, replace
+from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import musiclab
-from .guitar import (Tab, N_STRINGS, LOWEST, HIGHEST, TUNING, playable, strings_for, with_strings,
-                             collisions, unplayable, guitar_tabs)
+from .guitar import (Tab, N_STRINGS, LOWEST, HIGHEST, strings_for, with_strings,
+                             collisions, unplayable)
 
 # %% auto #0
 __all__ = ['PAD', 'BOS', 'MASK', 'MAX_SHIFT', 'MAX_DURATION', 'SHIFT0', 'STRING0', 'PITCH0', 'DURATION0', 'VOCAB',
