@@ -9,10 +9,13 @@ from .generate import generate
 from .metrics import METRIC_NAMES, evaluate_chorale
 
 # %% auto #0
-__all__ = ['CONSTRAINT_NAMES', 'ablation_settings', 'run_ablation', 'ablation_rows', 'ablation_table', 'distance_to_bach']
+__all__ = ['CONSTRAINT_NAMES', 'OLD_RULES', 'DEMO_SEEDS', 'DEMO_BARS', 'DEMO_TEMPERATURE', 'ablation_settings', 'run_ablation',
+           'ablation_rows', 'ablation_table', 'distance_to_bach', 'demo_openings', 'continue_openings',
+           'judge_chorales']
 
 # %% ../nbs/24_ablation.ipynb #4c6f5cdd
-CONSTRAINT_NAMES = ('range', 'frequency', 'beat', 'interval', 'chord')  # the constraints of `NoteSampler.fit`
+CONSTRAINT_NAMES = ('range', 'frequency', 'beat', 'interval', 'chord', 'voice_leading', 'harmony', 'length')  # `NoteSampler.fit`'s
+OLD_RULES = CONSTRAINT_NAMES[:5]   # the sampler before voice leading, harmony and note length were added
 
 def ablation_settings(names=CONSTRAINT_NAMES,       # constraint names of the sampler
                       leave_one_out:bool=True,       # add "no X": every constraint but X
@@ -24,6 +27,7 @@ def ablation_settings(names=CONSTRAINT_NAMES,       # constraint names of the sa
                 'greedy': dict(temperature=0.0, constraints=None),
                 'candidates only': dict(temperature=temperature, constraints=()),
                 'full': dict(temperature=temperature, constraints=names)}
+    if set(OLD_RULES) < set(names): settings['old five rules'] = dict(temperature=temperature, constraints=tuple(n for n in names if n in OLD_RULES))
     if leave_one_out: settings.update({f'no {n}': dict(temperature=temperature, constraints=tuple(m for m in names if m != n)) for n in names})
     if alone: settings.update({f'{n} only': dict(temperature=temperature, constraints=(n,)) for n in names})
     return settings
@@ -40,7 +44,7 @@ def run_ablation(model, vocab, primes, steps:int, sampler, settings:dict|None=No
             if on is not None:
                 if unknown := set(on) - set(enabled): raise ValueError(f"settings[{name!r}]: no constraint named {sorted(unknown)}")
                 if s['temperature'] <= 0: raise ValueError(f"settings[{name!r}]: the sampler needs a temperature above 0, got {s['temperature']}")
-                sampler.switch(**{n: n in on for n in enabled}); sampler.temperature = s['temperature']
+                sampler.switch(**{n: n in on for n in enabled}); sampler.temperature = 1.0   # generate applies the temperature
             results[name] = generate(model, vocab, primes, steps, temperature=s['temperature'], seed=seed,
                                      sampler=None if on is None else sampler)
     finally: sampler.switch(**enabled); sampler.temperature = temperature
@@ -64,3 +68,33 @@ def distance_to_bach(table:pd.DataFrame, spread:pd.Series) -> pd.DataFrame:
     keep = spread.index[spread > 0].intersection(table.index, sort=False)
     distance = table.loc[keep].drop(columns='Bach').sub(table.loc[keep, 'Bach'], axis=0).abs().div(spread[keep], axis=0)
     return distance.dropna(how='all')   # e.g. the fermata metrics: generated continuations have no fermatas
+
+# %% ../nbs/24_ablation.ipynb #eb10e6a8
+DEMO_SEEDS, DEMO_BARS, DEMO_TEMPERATURE = range(1, 21), 16, 0.9   # what `musiclab generate --seed K` uses by default
+
+def demo_openings(seeds=DEMO_SEEDS, prime_bars:int=1) -> list:
+    "The prime of `musiclab generate --seed K` for each seed: the pickup and first bar(s) of the test chorale it draws."
+    import random
+    from musiclab.corpus import load_bach
+    test = load_bach(split='test')
+    sources = [random.Random(k).choice(test) for k in seeds]          # as musiclab.cli.pick_chorale draws them
+    return [s[:s.pickup + prime_bars * s.steps_per_bar] for s in sources]
+
+def continue_openings(model, vocab, openings, sampler, bars:int=DEMO_BARS, temperature:float=DEMO_TEMPERATURE, seed=0) -> list:
+    "Continue every opening by `bars` bars, equally long openings side by side (one batch each), in the input order."
+    out = [None] * len(openings)
+    for shape in sorted({(len(o), o.steps_per_bar) for o in openings}):   # generate() takes equally long openings
+        idx = [i for i, o in enumerate(openings) if (len(o), o.steps_per_bar) == shape]
+        pieces = generate(model, vocab, [openings[i] for i in idx], bars * shape[1], temperature=temperature, seed=seed, sampler=sampler)
+        for i, piece in zip(idx, pieces): out[i] = piece
+    return out
+
+def judge_chorales(chorales, names=None) -> pd.DataFrame:
+    "Write `chorales` to MIDI files in a temporary folder and judge them with `musiclab.judge`: one row per chorale."
+    import tempfile
+    from pathlib import Path
+    from musiclab.judge import judge_folder
+    names = [f'piece{i:02}' for i in range(len(chorales))] if names is None else list(names)
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, c in zip(names, chorales): c.to_midi(Path(tmp)/f'{name}.mid')
+        return judge_folder(tmp)

@@ -264,7 +264,7 @@ def _choose(self:NoteSampler, logits, state, generator=None):
 
 NoteSampler.choose = _choose
 
-WEIGHTS = dict(frequency=0.5, beat=1.0, interval=0.5, chord=1.0, voice_leading=10.0, harmony=1.5,
+WEIGHTS = dict(frequency=0.5, beat=1.0, interval=0.5, chord=1.0, voice_leading=10.0, harmony=2.0,
                length=1.0)   # the last three tuned on validation openings (24_ablation), never on test
 
 @classmethod
