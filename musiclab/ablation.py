@@ -44,7 +44,7 @@ def run_ablation(model, vocab, primes, steps:int, sampler, settings:dict|None=No
             if on is not None:
                 if unknown := set(on) - set(enabled): raise ValueError(f"settings[{name!r}]: no constraint named {sorted(unknown)}")
                 if s['temperature'] <= 0: raise ValueError(f"settings[{name!r}]: the sampler needs a temperature above 0, got {s['temperature']}")
-                sampler.switch(**{n: n in on for n in enabled}); sampler.temperature = s['temperature']
+                sampler.switch(**{n: n in on for n in enabled}); sampler.temperature = 1.0   # generate applies the temperature
             results[name] = generate(model, vocab, primes, steps, temperature=s['temperature'], seed=seed,
                                      sampler=None if on is None else sampler)
     finally: sampler.switch(**enabled); sampler.temperature = temperature

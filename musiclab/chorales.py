@@ -178,3 +178,6 @@ def notes(self:Chorale, voice:int):
     starts = np.flatnonzero(on)
     ends = [next((t for t in range(s + 1, len(p)) if on[t] or p[t] != p[s]), len(p)) for s in starts]
     return [(int(s), int(e - s), int(p[s])) for s, e in zip(starts, ends)]
+
+# %% ../nbs/00_chorales.ipynb #d5eecdb5
+import musiclab.files  # noqa: F401  (gives Chorale its to_text, to_midi and to_musicxml methods, whichever module is imported first)

@@ -8,7 +8,7 @@ import csv, hashlib, io, os, re, time
 from pathlib import Path
 import numpy as np
 from .chorales import Chorale, ChoraleError, SPLITS, log
-from .files import ChoraleFileError, _atomic_write, _check_file, _check_limit, _natural_key, _reading, chorale_from_score
+from .files import _atomic_write, _check_file, _check_limit, _natural_key, _reading, chorale_from_score
 
 # %% auto #0
 __all__ = ['DATA_DIR', 'BACH_DIR', 'split_of', 'bach_sources', 'build_bach', 'load_bach']

@@ -4,14 +4,14 @@
 
 # %% ../nbs/00a_files.ipynb #1a474a9d
 from __future__ import annotations
-import io, itertools, json, math, os, pickle, re, tempfile, warnings, zipfile
+import io, itertools, json, math, os, pickle, re, tempfile, time, warnings, zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 from fastcore.basics import patch
 from .chorales import (Chorale, ChoraleError, VOICES, SPLITS, MIDI_MAX, MAX_STEPS_PER_QUARTER, BEAT_UNITS, SHARP_NAMES,
-                               FLAT_NAMES, as_pitches, _whole)
+                               FLAT_NAMES, _whole)
 
 # %% auto #0
 __all__ = ['LIMITS', 'SINGABLE', 'ORGAN', 'ChoraleFileError', 'ChoraleWarning', 'Limits', 'read_text', 'map_voices',
@@ -75,9 +75,13 @@ def _warn_unsingable(pitches, where_of_step, what='step'):
                       f"a number cut short? ({len(bad)} {what}{'s' if len(bad) > 1 else ''} like this)", ChoraleWarning, stacklevel=3)
 
 # %% ../nbs/00a_files.ipynb #2add53ef
+_STARTED = time.time()  # temporary files older than this process belong to writes that died
+
 def _atomic_write(path, data, mode='w'):
     "Write to a temporary file beside `path`, then rename: a crash never leaves half a file."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    for old in path.parent.glob(f'.{path.name}.*.tmp'):  # left by a write that was killed before this process started
+        if old.stat().st_mtime < _STARTED: old.unlink(missing_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
     try:
         with os.fdopen(fd, mode, **({} if 'b' in mode else {'encoding': 'utf-8', 'newline': ''})) as f: f.write(data)
@@ -430,8 +434,8 @@ def _check_musicxml(xml:bytes, where):
     "Refuse, with the part and measure, what music21 would bend silently: wrapped octaves, empty steps, odd metres and keys."
     import xml.etree.ElementTree as ET
     if b'<!ENTITY' in xml: raise ChoraleError(f"{where}: declares XML entities, which MusicXML never needs")
-    part = measure = None
-    def at(): return f"{where} part {part} measure {measure}"
+    part = measure = None; names = {}
+    def at(): return f"{where} part {names.get(part) or part} measure {measure}"
     def whole(elem, tag, lo, hi):
         text = (elem.findtext(tag) or '').strip()
         if not re.fullmatch(r'[+-]?\d{1,9}', text) or not lo <= int(text) <= hi:
@@ -443,7 +447,8 @@ def _check_musicxml(xml:bytes, where):
             if tag == 'part': part = e.get('id')
             elif tag == 'measure': measure = e.get('number')
             continue
-        if tag == 'pitch':
+        if tag == 'score-part': names[e.get('id')] = (e.findtext('part-name') or '').strip()
+        elif tag == 'pitch':
             step = (e.findtext('step') or '').strip()
             if step not in _STEPS: raise ChoraleError(f"{at()}: a note whose <step> is {step!r}, not one of A-G")
             octave, alter = whole(e, 'octave', -10, 20), (e.findtext('alter') or '0').strip() or '0'

@@ -4,7 +4,7 @@
 
 # %% ../nbs/40_guitar.ipynb #ba39a5c8
 from __future__ import annotations
-import io, itertools
+import itertools
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path

@@ -5,10 +5,10 @@
 # %% ../nbs/50_tokens.ipynb #306ceecc
 from __future__ import annotations
 import collections, io
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
-from .chorales import Chorale, VOICES, SILENCE
+from .chorales import Chorale, VOICES
 from .files import _atomic_write
 
 # %% auto #0

@@ -12,9 +12,8 @@ import numpy as np
 import torch
 from torch import nn
 from .corpus import load_bach
-from .chorales import log
 from .files import read_jsb, read_text
-from .encoding import Vocab, voice_ranges, N_INPUT
+from .encoding import Vocab, voice_ranges
 from .windows import ChoraleWindows
 from .models.core import nll, step_metrics, summarise
 from .models.ridge import Ridge, RidgeConfig
@@ -135,7 +134,7 @@ def save_checkpoint(path, model, config:TrainConfig, vocab:Vocab, **extra):
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     family = family_name(getattr(model, 'config', None))   # None: a module outside the registry (its weights still save)
     state = dict(state_dict=model.state_dict(), family=family, model_config=asdict(model.config) if family else None,
-                 train_config=asdict(config), vocab_ranges=vocab.ranges.tolist(), vocab_hold=bool(getattr(vocab, 'hold', False)), **extra)
+                 train_config=asdict(config), vocab_ranges=vocab.ranges.tolist(), vocab_hold=vocab.hold, **extra)
     for old in path.parent.glob(f'.{path.name}.*.tmp'):  # left by a write that was killed before this process started
         if old.stat().st_mtime < _STARTED: old.unlink(missing_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp'); os.close(fd)
@@ -162,10 +161,9 @@ def _configs(ckpt:dict):
     flat = ckpt['config']
     return flat.get('model'), flat, flat
 
-def _vocab(ranges, hold:bool) -> Vocab:
-    "The checkpoint's vocabulary (an encoding without the hold symbol takes the ranges only)."
-    if any(f.name == 'hold' for f in fields(Vocab)): return Vocab(np.array(ranges), hold=hold)
-    return Vocab(np.array(ranges))
+def _vocab(ranges, hold) -> Vocab:
+    "The checkpoint's vocabulary; a checkpoint without `vocab_hold` (written before hold classes) is pitch-only."
+    return Vocab(np.array(ranges), hold=bool(hold))
 
 def load_checkpoint(path) -> Checkpoint:
     "The model (eval mode), its TrainConfig, its Vocab and the raw dict, loaded with weights_only=True."

@@ -149,3 +149,15 @@ def test_real_process_prints_one_line(ckpts, argv):
     assert r.returncode in (1, 2), r
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f'musiclab {argv[0]}: ') and 'Traceback' not in r.stderr, r.stderr
+
+
+def test_train_on_hostile_or_misnamed_data(tmp_path):
+    "--data jsb:FILE never runs code from FILE; a CSV folder given as jsb: is pointed to text:."
+    from musiclab.fuzz import hostile_npz
+    (tmp_path/'Jsb16thSeparated.npz').write_bytes(hostile_npz(tmp_path/'ran-code'))
+    code, message = fails(['train', '--data', f"jsb:{tmp_path/'Jsb16thSeparated.npz'}", '--out', str(tmp_path/'run')])
+    assert message.startswith(f"musiclab train: {tmp_path/'Jsb16thSeparated.npz'}: ") and 'refusing to load io.open' in message, message
+    assert not (tmp_path/'ran-code').exists()
+    (tmp_path/'csv'/'train').mkdir(parents=True)
+    code, message = fails(['train', '--data', f"jsb:{tmp_path/'csv'}", '--out', str(tmp_path/'run')])
+    assert message.endswith('(on the command line: --data text:FOLDER)'), message

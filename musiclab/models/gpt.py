@@ -4,7 +4,7 @@
 
 # %% ../../nbs/51_gpt.ipynb #45106111
 from __future__ import annotations
-import io, json, math, time
+import io, math, time
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import torch

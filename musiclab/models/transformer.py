@@ -25,7 +25,7 @@ def sinusoidal_positions(length:int, d:int):
     return pe
 
 class Transformer(nn.Module):
-    "Step tokens + positions -> TransformerEncoder -> mean over time -> 2-layer head -> per-voice logits."
+    "Step tokens + positions -> TransformerEncoder -> the last step's token -> 2-layer head -> per-voice logits."
     def __init__(self, window:int, vocab:Vocab, d_model:int=64, heads:int=4, layers:int=4, ff:int=128, dropout:float=0.2,
                  channels:int=N_INPUT):  # input channels per voice and step
         super().__init__()
@@ -39,7 +39,7 @@ class Transformer(nn.Module):
 
     def forward(self, x):                                            # x: (B, W, 4, C)
         h = self.embed(x.flatten(2)) + self.positions[: x.shape[1]]  # (B, W, d)
-        h = self.encoder(h).mean(1)                                  # (B, d)
+        h = self.encoder(h)[:, -1]                                   # (B, d): the most recent step, which saw them all
         return self.heads(self.head(h))                              # (B, 4, V)
 
 # %% ../../nbs/14_transformer.ipynb #c68f8eba
