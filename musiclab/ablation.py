@@ -14,8 +14,8 @@ __all__ = ['CONSTRAINT_NAMES', 'OLD_RULES', 'DEMO_SEEDS', 'DEMO_BARS', 'DEMO_TEM
            'judge_chorales']
 
 # %% ../nbs/24_ablation.ipynb #4c6f5cdd
-CONSTRAINT_NAMES = ('range', 'frequency', 'beat', 'interval', 'chord', 'voice_leading', 'harmony', 'length')  # `NoteSampler.fit`'s
-OLD_RULES = CONSTRAINT_NAMES[:5]   # the sampler before voice leading, harmony and note length were added
+CONSTRAINT_NAMES = ('range', 'frequency', 'beat', 'interval', 'chord', 'voice_leading', 'harmony', 'length', 'key')  # `NoteSampler.fit`'s
+OLD_RULES = CONSTRAINT_NAMES[:5]   # the sampler before voice leading, harmony, note length and key were added
 
 def ablation_settings(names=CONSTRAINT_NAMES,       # constraint names of the sampler
                       leave_one_out:bool=True,       # add "no X": every constraint but X
@@ -69,7 +69,7 @@ def distance_to_bach(table:pd.DataFrame, spread:pd.Series) -> pd.DataFrame:
     distance = table.loc[keep].drop(columns='Bach').sub(table.loc[keep, 'Bach'], axis=0).abs().div(spread[keep], axis=0)
     return distance.dropna(how='all')   # e.g. the fermata metrics: generated continuations have no fermatas
 
-# %% ../nbs/24_ablation.ipynb #eb10e6a8
+# %% ../nbs/24_ablation.ipynb #e084d766
 DEMO_SEEDS, DEMO_BARS, DEMO_TEMPERATURE = range(1, 21), 16, 0.9   # what `musiclab generate --seed K` uses by default
 
 def demo_openings(seeds=DEMO_SEEDS, prime_bars:int=1) -> list:

@@ -71,7 +71,8 @@ def _generate(model, vocab, prime, steps, window, temperature, seed, sampler):
             logits[..., HOLD] = logits[..., HOLD].masked_fill(torch.from_numpy(pitches[:, t - 1] == SILENCE), float('-inf'))
         if sampler is None: classes = choose(logits, temperature, gen)
         else: classes = sampler.choose(logits / temperature, dict(previous=pitches[:, t - 1], last=last, steps_per_bar=spb,
-                                                                  steps_per_beat=spbeat, position=position[:, t], held=held), gen)
+                                                                  steps_per_beat=spbeat, position=position[:, t], held=held,
+                                                                  key=[p.key for p in primes]), gen)
         pitches[:, t], onsets[:, t] = vocab.from_classes(classes.numpy(), pitches[:, t - 1])
         feats[:, t] = encode_steps(pitches[:, t], onsets[:, t], position[:, t], spb, spbeat, ranges=vocab.ranges)
         last = np.where(pitches[:, t] != SILENCE, pitches[:, t], last)

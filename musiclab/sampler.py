@@ -10,12 +10,12 @@ import numpy as np
 import torch
 from .chorales import SILENCE
 from .encoding import Vocab
-from .metrics import PAIRS, PITCH_CLASSES, N_PC_SETS, pitch_class_sets
+from .metrics import MODES, PAIRS, PITCH_CLASSES, N_PC_SETS, parse_key, pitch_class_sets
 
 # %% auto #0
 __all__ = ['MIDI_SIZE', 'MAX_GAP', 'FIFTH', 'OCTAVE', 'SET_CLASS', 'MAX_HELD', 'LONG', 'N_CANDIDATES', 'WEIGHTS', 'Constraint',
            'SamplerState', 'VoiceRange', 'FrequencyPrior', 'BeatPrior', 'IntervalLimit', 'ChordQuality', 'VoiceLeading',
-           'Harmony', 'NoteLength', 'NoteSampler']
+           'Harmony', 'NoteLength', 'KeyPrior', 'NoteSampler']
 
 # %% ../nbs/21_sampler.ipynb #9c888938
 class Constraint:
@@ -26,7 +26,7 @@ class Constraint:
     def score(self, cands, state): return np.zeros(cands.shape[:-1])  # cands (B, K, 4) MIDI pitches -> (B, K)
     def __repr__(self): return f"{type(self).__name__}(weight={self.weight}{'' if self.enabled else ', off'})"
 
-# %% ../nbs/21_sampler.ipynb #3aa1a571
+# %% ../nbs/21_sampler.ipynb #2233ef61
 @dataclass
 class SamplerState:
     "What the constraints may look at when they score one step's candidates, for B pieces generated side by side."
@@ -36,6 +36,7 @@ class SamplerState:
     steps_per_bar: object = 16             # (B,) or one number for all pieces
     steps_per_beat: object = 4             # (B,) or one number: 4 = a quarter-note beat at 4 steps per quarter
     held: np.ndarray | None = None         # (B, 4) steps the note sounding in each voice has lasted (0 = resting); None = unknown
+    key: list | None = None                # (B,) each piece's key, e.g. 'G major' (None or '' = unknown)
     onsets: np.ndarray | None = None       # (B, K, 4) whether each candidate note starts anew; set by the sampler
     def __getitem__(self, name): return getattr(self, name)           # dict-style reading still works
     def __contains__(self, name): return getattr(self, name, None) is not None
@@ -150,7 +151,7 @@ class ChordQuality(Constraint):
         s = np.where((gaps < 0).any(-1), self.crossing, s)
         return self.weight * np.where((cands != SILENCE).all(-1), s, self.rest)
 
-# %% ../nbs/21_sampler.ipynb #7162b000
+# %% ../nbs/21_sampler.ipynb #c3ab632f
 FIFTH, OCTAVE = 7, 0   # |interval| mod 12 of a (compound) perfect fifth and of an octave or unison
 
 class VoiceLeading(Constraint):
@@ -170,7 +171,7 @@ class VoiceLeading(Constraint):
                     ((up < low_before) & (up != SILENCE) & (low_before != SILENCE)))
         return -self.weight * (parallels.sum(-1) + overlaps.sum(-1))
 
-# %% ../nbs/21_sampler.ipynb #a633ed2f
+# %% ../nbs/21_sampler.ipynb #f6f86b40
 def _canonical_sets() -> np.ndarray:
     "(4096,) one label per pitch-class set up to transposition: the smallest of its 12 rotations."
     masks = np.arange(N_PC_SETS)
@@ -195,7 +196,7 @@ class Harmony(Constraint):
         on_beat = (np.asarray(state['position']) % np.asarray(state['steps_per_beat']) == 0).astype(int)   # (B,)
         return self.weight * self.log_table[on_beat[:, None], pitch_class_sets(cands)]                   # (B, K)
 
-# %% ../nbs/21_sampler.ipynb #6069830e
+# %% ../nbs/21_sampler.ipynb #db5dd859
 MAX_HELD = 64   # note lengths (steps) of four 4/4 bars or more share the last entry of the table
 LONG = 16       # steps of a whole note: from here on the few long notes are too sparse to trust one by one
 
@@ -221,6 +222,29 @@ class NoteLength(Constraint):
         goes_on = ~np.asarray(state['onsets']) & (cands != SILENCE) & (held > 0)      # (B, K, 4) the note is held on
         ends = (held > 0) & ~goes_on
         return self.weight * (np.where(goes_on, np.log1p(-p_end), 0) + np.where(ends, np.log(p_end), 0)).sum(-1)
+
+# %% ../nbs/21_sampler.ipynb #4c4df761
+class KeyPrior(Constraint):
+    "Soft: + weight * sum over sounding voices of log P(pitch class above the tonic | mode), learned on Bach."
+    name = 'key'
+    def __init__(self, log_table, **kw): super().__init__(**kw); self.log_table = np.asarray(log_table)   # (2, 12): major, minor
+    @classmethod
+    def fit(cls, chorales, smoothing:float=1.0, **kw):
+        counts = np.full((len(MODES), PITCH_CLASSES), smoothing)
+        for c in chorales:
+            if not c.key: continue
+            tonic, mode = parse_key(c.key)
+            sounding = c.pitches[c.pitches != SILENCE]
+            np.add.at(counts[MODES.index(mode)], (sounding - tonic) % PITCH_CLASSES, 1)
+        return cls(np.log(counts / counts.sum(1, keepdims=True)), **kw)
+    def score(self, cands, state):
+        if state['key'] is None: return np.zeros(cands.shape[:-1])
+        known = [parse_key(k) if k else None for k in state['key']]
+        tonic = np.array([k[0] if k else 0 for k in known])[:, None, None]               # (B, 1, 1)
+        mode = np.array([MODES.index(k[1]) if k else 0 for k in known])[:, None, None]
+        s = self.log_table[mode, (cands - tonic) % PITCH_CLASSES]                        # (B, K, 4)
+        s = np.where((cands != SILENCE) & np.array([k is not None for k in known])[:, None, None], s, 0)
+        return self.weight * s.sum(-1)
 
 # %% ../nbs/21_sampler.ipynb #1463e975
 N_CANDIDATES = 20  # the seed's default
@@ -265,16 +289,16 @@ def _choose(self:NoteSampler, logits, state, generator=None):
 NoteSampler.choose = _choose
 
 WEIGHTS = dict(frequency=0.5, beat=1.0, interval=0.5, chord=1.0, voice_leading=10.0, harmony=2.0,
-               length=1.0)   # the last three tuned on validation openings (24_ablation), never on test
+               length=1.0, key=1.0)   # the last four tuned on validation openings (24_ablation), never on test
 
 @classmethod
 def _fit(cls, chorales, vocab:Vocab, n_candidates:int=N_CANDIDATES, temperature:float=1.0, weights:dict|None=None):
-    "A sampler with all eight constraints, their statistics measured on `chorales` (the training split)."
+    "A sampler with all nine constraints, their statistics measured on `chorales` (the training split)."
     w = {**WEIGHTS, **(weights or {})}
     return cls(vocab, [VoiceRange(), FrequencyPrior.fit(chorales, weight=w['frequency']), BeatPrior.fit(chorales, weight=w['beat']),
                        IntervalLimit.fit(chorales, weight=w['interval']), ChordQuality.fit(chorales, weight=w['chord']),
                        VoiceLeading(weight=w['voice_leading']), Harmony.fit(chorales, weight=w['harmony']),
-                       NoteLength.fit(chorales, weight=w['length'])],
+                       NoteLength.fit(chorales, weight=w['length']), KeyPrior.fit(chorales, weight=w['key'])],
                n_candidates, temperature)
 
 NoteSampler.fit = _fit
