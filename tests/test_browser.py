@@ -5,7 +5,8 @@ its sound where JupyterLab's sanitizer leaves it, and every notebook names its k
 notebook with a score or a player in JupyterLab, in Debian's chromium driven by Playwright (no browser download;
 `.ci/run` installs chromium with apt), and check that every score is a visible picture, that every player has a
 sound with a duration and plays, and that no "Select Kernel" dialog opens. Screenshots go to test-artifacts/browser/.
-Run on its own with `python -m pytest tests/test_browser.py -q` (well under 3 minutes).
+Run on its own with `python -m pytest tests/test_browser.py -q`: JupyterLab starts once (15-30 s), then each notebook
+takes a few seconds (measured on two busy cores: 75 s for 8 notebooks, 200 s for 22 with other jobs running).
 """
 import json, os, re, shutil, socket, subprocess, sys, time, urllib.request
 from pathlib import Path
