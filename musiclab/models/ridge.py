@@ -70,7 +70,7 @@ def _solve(self, xtx, xty):
     self.linear.weight.copy_(beta[:-1].T.float()); self.linear.bias.copy_(beta[-1].float())
 
 @torch.no_grad()
-def fit_closed_form(self:Ridge, train, *unused, held_back:int=HELD_BACK):
+def fit_closed_form(self:Ridge, train, held_back:int=HELD_BACK):
     "Solve on the `train` windows; fit the temperature on every `held_back`-th training chorale. Never reads valid."
     back = train.chorale % held_back == held_back - 1                          # (N,) windows of held-back chorales
     if not back.any() or back.all(): back = np.arange(len(train)) % held_back == held_back - 1   # too few chorales
