@@ -7,6 +7,14 @@ notebook with a score or a player in JupyterLab, in Debian's chromium driven by 
 sound with a duration and plays, and that no "Select Kernel" dialog opens. Screenshots go to test-artifacts/browser/.
 Run on its own with `python -m pytest tests/test_browser.py -q`: JupyterLab starts once (15-30 s), then each notebook
 takes a few seconds (measured on two busy cores: 75 s for 8 notebooks, 200 s for 22 with other jobs running).
+
+After Run All (a real kernel from this environment): `RUN_ALL` names the notebooks run in the browser, the index, the
+explorer and 01_listen (scores, players and the corpus browser widget), not every notebook with sound or a score,
+which would take far longer than the three minutes this file may use; each is a copy without its `#| slow` cells, as
+the notebook tests run it. There must be no error output, every ipywidget must be drawn as controls (never "Error
+displaying widget" or "Loading widget..."), and every player must hold a sound. In the explorer the test presses
+Generate (the score, the player and the metrics appear), presses it again (the same take), switches a sampler rule
+off and presses it once more (another take).
 """
 import json, os, re, shutil, socket, subprocess, sys, time, urllib.request
 from pathlib import Path
@@ -21,6 +29,9 @@ CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first
                   '--disable-background-networking', '--disable-component-update',  # this machine has no network
                   '--autoplay-policy=no-user-gesture-required']                      # so a test may press play
 SERVER_START_S, RENDER_S = 90, 60  # generous limits; a notebook usually renders in a few seconds
+RUN_ALL = ('index', '70_explorer', '01_listen')   # run in the browser with a kernel (see the docstring)
+RUN_S = 180                       # the longest a Run All may take (70_explorer: about 45 s)
+SKIP = re.compile(r'^#\|\s*(slow|notest|eval:\s*false)\b', re.M)   # cells the notebook tests skip
 
 
 def outputs(path):
@@ -85,6 +96,11 @@ def lab(tmp_path_factory):
     except ImportError: pytest.skip('playwright is not installed (pip install -e ".[dev]")')
     home = tmp_path_factory.mktemp('lab')
     shutil.copytree(ROOT / 'nbs', home / 'nbs', ignore=shutil.ignore_patterns('.ipynb_checkpoints'))
+    for name in RUN_ALL:  # a copy to run: no outputs, no slow cells
+        nb = json.loads((ROOT / 'nbs' / f'{name}.ipynb').read_text(encoding='utf-8'))
+        nb['cells'] = [dict(c, outputs=[], execution_count=None) if c['cell_type'] == 'code' else c for c in nb['cells']
+                       if not (c['cell_type'] == 'code' and SKIP.search(''.join(c['source'])))]
+        (home / 'nbs' / f'{name}-run.ipynb').write_text(json.dumps(nb), encoding='utf-8')
     settings = home / 'settings' / '@jupyterlab' / 'apputils-extension'
     settings.mkdir(parents=True)  # no news or update toasts over the screenshots
     (settings / 'notification.jupyterlab-settings').write_text('{"fetchNews": "false", "checkForUpdates": false}')
@@ -215,3 +231,109 @@ def test_notebook_in_the_browser(lab, path):
     assert all(isinstance(t, (int, float)) and t > 0 for t in played), f"{path.name}: players did not play: {played}"
     print(f"{path.name}: {n_scores} scores (as PNG), {n_pictures} pictures, {n_players} players "
           f"({', '.join(f'{d:.1f}' for d in seen['durations'])} s), no dialog")
+
+
+# ---- after Run All, with a kernel ----
+
+RUN = """async () => {
+  const nb = window.jupyterapp.shell.currentWidget;
+  await nb.sessionContext.ready;
+  await window.jupyterapp.commands.execute('notebook:run-all-cells');
+}"""
+
+# 'running', 'done' or 'error: ...', read from the notebook's model
+PROGRESS = """() => {
+  const nb = window.jupyterapp.shell.currentWidget;
+  const cells = nb.content.widgets.filter(c => c.model.type === 'code');
+  for (const c of cells) for (const o of c.model.outputs.toJSON())
+    if (o.output_type === 'error') return 'error: ' + o.ename + ': ' + o.evalue + ' in ' + c.model.sharedModel.getSource().slice(0, 80);
+  const kernel = nb.sessionContext.session && nb.sessionContext.session.kernel;
+  const done = cells.every(c => c.model.executionCount !== null) && kernel && kernel.status === 'idle';
+  return done ? 'done' : 'running';
+}"""
+
+WIDGETS = """() => {
+  const nb = window.jupyterapp.shell.currentWidget, out = {n: 0, drawn: 0, broken: []};
+  for (const c of nb.content.widgets.filter(c => c.model.type === 'code'))
+    c.model.outputs.toJSON().forEach((o, i) => {
+      if (!(o.data && o.data['application/vnd.jupyter.widget-view+json'])) return;
+      out.n += 1;
+      const node = c.outputArea.widgets[i] && c.outputArea.widgets[i].node, text = node ? node.innerText : 'no output node';
+      if (/Error displaying widget|Loading widget/.test(text) || !node) out.broken.push(text.slice(0, 120));
+      else if (node.querySelector('.jupyter-widgets')) out.drawn += 1;
+    });
+  return out;
+}"""
+
+
+def run_all(base, page, name):
+    "Open the slow-cell-free copy of `name`, Run All, and wait until every cell ran (or one failed)."
+    path = ROOT / 'nbs' / f'{name}.ipynb'
+    page.evaluate(OPEN, f'nbs/{name}-run.ipynb')
+    page.wait_for_selector('.jp-Notebook .jp-Cell', timeout=RENDER_S * 1000)
+    page.wait_for_function(KERNEL_CHOSEN, timeout=RENDER_S * 1000)
+    t0 = time.time()
+    page.evaluate(RUN)  # returns when the last cell has run, or one failed
+    while (state := page.evaluate(PROGRESS)) == 'running' and time.time() - t0 < RUN_S: page.wait_for_timeout(500)
+    page.wait_for_timeout(1000)  # the last widgets and players draw
+    return state, time.time() - t0
+
+
+@pytest.mark.parametrize('name', RUN_ALL)
+def test_notebook_after_run_all(lab, name):
+    base, page = lab
+    if not page.url.startswith(f'{base}/lab'): open_notebook(base, page, ROOT / 'nbs' / 'index.ipynb')
+    state, seconds = run_all(base, page, name)
+    page.screenshot(path=str(ARTIFACTS / f'{name}-run-all.png'))
+    for _ in range(20):  # a widget may still be loading
+        widgets = page.evaluate(WIDGETS)
+        if widgets['drawn'] == widgets['n'] and not widgets['broken']: break
+        page.wait_for_timeout(500)
+    seen = page.evaluate(MEASURE)
+    if name == '70_explorer': explore_in_the_browser(page)
+    stop_kernels(base)
+    assert state == 'done', f"{name}: Run All did not finish in {RUN_S} s: {state}"
+    assert not seen['dialogs'], f"{name} opened a dialog: {seen['dialogs']}"
+    assert not widgets['broken'], f"{name}: widgets not drawn: {widgets['broken']}"
+    assert widgets['drawn'] == widgets['n'] > 0, f"{name}: {widgets['drawn']} of {widgets['n']} widgets drawn as controls"
+    assert seen['durations'] and all(d > 0 for d in seen['durations']), f"{name}: players without sound ({seen['durations']})"
+    print(f"{name}: Run All in {seconds:.0f} s, {widgets['n']} widgets drawn, {len(seen['durations'])} players with sound")
+
+
+EXPLORER_STATE = """root => {
+  const hash = s => [...s].reduce((h, c) => (h * 31 + c.charCodeAt(0)) | 0, 0);  // a player's sound, short enough to print
+  return {
+    options: root.querySelectorAll('select option').length,
+    scores: root.querySelectorAll('.widget-output [data-mime-type="image/svg+xml"] img, .widget-output svg').length,
+    sounds: [...root.querySelectorAll('.widget-output audio')].map(a => (a.getAttribute('src') || '').slice(0, 22) + hash(a.getAttribute('src') || '')),
+    tables: root.querySelectorAll('.widget-output table').length,
+    status: [...root.querySelectorAll('.widget-label')].map(l => l.innerText.trim()).filter(t => t).join(' | '),
+  };
+}"""
+
+
+def explore_in_the_browser(page):
+    "Press Generate twice (the same take), switch voice leading off and press it again (another take)."
+    root = page.locator('.widget-vbox', has=page.locator('button', has_text='Generate')).first
+    root.scroll_into_view_if_needed()
+    def generate():
+        before = root.evaluate(EXPLORER_STATE)['options']
+        root.locator('button', has_text='Generate').click()
+        try: page.wait_for_function('([root, n]) => root.querySelectorAll("select option").length > n',
+                                    arg=[root.element_handle(), before], timeout=RENDER_S * 1000)
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / '70_explorer-no-take.png'))
+            raise AssertionError(f"explorer: Generate made no take: {root.evaluate(EXPLORER_STATE)['status']}") from None
+        page.wait_for_timeout(500)
+        return root.evaluate(EXPLORER_STATE)
+    first = generate()
+    root.screenshot(path=str(ARTIFACTS / 'explorer-widget.png'))
+    again = generate()
+    root.locator('.widget-checkbox', has_text='voice_leading').locator('input').click()
+    other = generate()
+    page.screenshot(path=str(ARTIFACTS / '70_explorer-generate.png'))
+    assert (first['scores'], first['tables'], len(first['sounds'])) == (1, 1, 1), f"explorer: take not shown: {first}"
+    assert first['sounds'][0].startswith('data:audio/wav;base64,'), first['sounds']
+    assert again['sounds'] == first['sounds'], f"explorer: the same settings gave another take: {first} {again}"
+    assert other['sounds'] != first['sounds'], f"explorer: switching voice leading off did not change the take: {other}"
+    assert 'voice_leading' in root.locator('select').last.evaluate('s => s.options[s.selectedIndex].text'), "explorer: the history does not say which rule was off"
