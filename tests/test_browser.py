@@ -14,7 +14,8 @@ which would take far longer than the three minutes this file may use; each is a 
 the notebook tests run it. There must be no error output, every ipywidget must be drawn as controls (never "Error
 displaying widget" or "Loading widget..."), and every player must hold a sound. In the explorer the test presses
 Generate (the score, the player and the metrics appear), presses it again (the same take), switches a sampler rule
-off and presses it once more (another take).
+off and presses it once more (another take). The whole file took 145 s on two busy cores (28 notebooks as committed,
+3 after Run All: index 12 s, 70_explorer 25 s, 01_listen 10 s).
 """
 import json, os, re, shutil, socket, subprocess, sys, time, urllib.request
 from pathlib import Path
