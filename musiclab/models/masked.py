@@ -27,7 +27,8 @@ __all__ = ['LEVELS', 'LEVEL_CHANNELS', 'FERMATA_CHANNEL', 'N_META', 'TOKENS', 'A
            'MaskedModel', 'Masker', 'FullMasker', 'RandomGradualMasker', 'MetricCurriculumMasker', 'OrderlessMasker',
            'ProgressiveMixMasker', 'masked_loss', 'MaskedWindows', 'masked_windows', 'FrequencyBaseline',
            'nearest_revealed', 'NeighbourBaseline', 'evaluate_masked', 'MaskedHistoryCB', 'MaskedLearner',
-           'train_masked', 'save_masked', 'load_masked', 'to_chorale', 'attention_maps']
+           'TimeLimitCB', 'SaveBestCB', 'train_masked', 'save_masked', 'load_masked', 'to_chorale', 'attention_maps',
+           'notewise_nll']
 
 # %% ../../nbs/30_masked.ipynb #fe9d995c
 LEVELS = ('bar', 'beat', 'half beat', 'finer')        # metric levels, strongest first
@@ -394,7 +395,26 @@ class MaskedLearner:
             hits += (logits.detach().argmax(-1)[self.hidden] == self.classes[self.hidden]).sum().item()
         return total / n, hits / n
 
-# %% ../../nbs/30_masked.ipynb #22815983
+# %% ../../nbs/30_masked.ipynb #fc671875
+class TimeLimitCB(Callback):
+    "End training before an epoch that would start after `seconds` of `clock` (default: this process's CPU time)."
+    order = 16
+    def __init__(self, seconds:float, clock=time.process_time): self.seconds, self.clock, self.start = seconds, clock, None
+    def before_fit(self, learn): self.start = self.clock()
+    def before_epoch(self, learn):
+        if self.clock() - self.start > self.seconds: raise CancelFit()
+
+class SaveBestCB(Callback):
+    "Save the model with `save_masked` to `path` whenever the validation loss improves, with the history so far in its card."
+    order = 21
+    def __init__(self, path, **meta): self.path, self.meta, self.best = Path(path), meta, math.inf
+    def after_epoch(self, learn):
+        if learn.valid['loss'] < self.best:
+            self.best = learn.valid['loss']
+            save_masked(self.path, learn.model, **self.meta, epoch=learn.epoch, valid=learn.valid,
+                        history=[{k: v for k, v in h.items() if k != 'valid_per_step'} for h in learn.history])
+
+# %% ../../nbs/30_masked.ipynb #b5372bd7
 def train_masked(model:MaskedModel, data=None, masker:Masker|None=None, config:TrainConfig|None=None, callbacks=(),
                  valid_masker:Masker|None=None) -> FitResult:
     "Train a masked model on `data` (default: `config.data`) with `masker` (default orderless); windows of `model.window` steps."
@@ -405,7 +425,7 @@ def train_masked(model:MaskedModel, data=None, masker:Masker|None=None, config:T
     learn = MaskedLearner(model, data, masker, config, callbacks, valid_masker).fit()
     return FitResult(learn.model, learn.vocab, config, learn.history, None)
 
-# %% ../../nbs/30_masked.ipynb #09a73444
+# %% ../../nbs/30_masked.ipynb #86792d97
 MASKED_PATH = DATA_DIR/'models'/'masked.pt'   # the shipped pretrained model; its card is masked.json beside it
 MASKED_FORMAT = 'musiclab-masked'
 LIMITS = dict(d_model=2048, heads=64, layers=64, ff=8192, n_steps=1024, window=4096)   # what a checkpoint may ask for
@@ -424,7 +444,7 @@ def save_masked(path, model:MaskedModel, **meta):
     buf = io.BytesIO(); torch.save(ckpt, buf)
     return _atomic_write(path, buf.getvalue(), 'wb')
 
-# %% ../../nbs/30_masked.ipynb #569dc5d7
+# %% ../../nbs/30_masked.ipynb #e9874ff5
 def _short(e, n=200): s = str(e).replace('\n', ' '); return s if len(s) <= n else s[:n] + '...'
 
 def load_masked(path=None) -> MaskedModel:
@@ -448,7 +468,7 @@ def load_masked(path=None) -> MaskedModel:
     model.info = ckpt.get('meta', {})
     return model.eval()
 
-# %% ../../nbs/30_masked.ipynb #9cb1d3ea
+# %% ../../nbs/30_masked.ipynb #9a6b74b8
 def to_chorale(classes, vocab:Vocab, like:Chorale|None=None, name:str='') -> Chorale:
     "A Chorale of classes (T, 4) with no MASK left, with the metre, pickup, fermatas and key of `like` where given."
     k = np.asarray(classes)
@@ -463,7 +483,7 @@ def to_chorale(classes, vocab:Vocab, like:Chorale|None=None, name:str='') -> Cho
                                          time_signature=like.time_signature, pickup=like.pickup, key=like.key)
     return Chorale(pitches, onsets, name=name or (like.name if like is not None else ''), **grid)
 
-# %% ../../nbs/30_masked.ipynb #9373521b
+# %% ../../nbs/30_masked.ipynb #6ecdd3bc
 @torch.no_grad()
 def attention_maps(model:MaskedModel, classes, meta, step=None):
     "Attention weights (layers, B, heads, tokens, tokens) of every block and head, and the logits (B, T, 4, V) they lead to."
@@ -476,3 +496,40 @@ def attention_maps(model:MaskedModel, classes, meta, step=None):
         h = h + block.linear2(block.activation(block.linear1(block.norm2(h))))
         maps.append(w)
     return torch.stack(maps), model.head(h, classes.shape[1])
+
+# %% ../../nbs/30_masked.ipynb #0e4f22fe
+def _cell_windows(k, rank, j, cell, window:int, mask_class:int, hold:bool, pitch_classes):
+    "Inputs of the windows centred on cells `cell` (b,) of a piece k (T, 4): cells ranked below `j` (b,) revealed, the rest MASK."
+    T = len(k); W = min(window, T)
+    t = cell // len(VOICES)
+    start = np.clip(t - W // 2, 0, T - W)
+    rows = start[:, None] + np.arange(W)                                           # (b, W)
+    shown = np.where(rank[rows] < j[:, None, None], k[rows], mask_class)           # (b, W, 4)
+    if hold: shown[:, 0] = np.where(shown[:, 0] == HOLD, pitch_classes[start], shown[:, 0])   # as in training windows
+    return shown, rows, t - start
+
+@torch.no_grad()
+def notewise_nll(model:MaskedModel, chorales, orderings:int=5, seed:int=0, chronological:bool=False, batch_size:int=256) -> dict:
+    "Coconet's note-wise NLL (nats per cell): each cell predicted from the cells before it in a random order; orderings averaged in probability."
+    if orderings < 1: raise ValueError(f"orderings: expected 1 or more, got {orderings}")
+    model.eval(); vocab, rng = model.vocab, np.random.default_rng(seed)
+    total, cells, oov, per_ordering = 0.0, 0, 0, np.zeros(orderings)
+    for c in chorales:
+        k, meta = vocab.to_classes(c.pitches, c.onsets), torch.as_tensor(meta_features(c))
+        oov += int(vocab.outside(c.pitches).sum())
+        pitch_classes = vocab.pitch_to_class(c.pitches, clip=True)
+        n = k.size
+        lls = np.zeros((orderings, n))
+        for o in range(orderings):
+            order = np.arange(n) if chronological else rng.permutation(n)          # cell ids t * 4 + v, in the order revealed
+            rank = np.empty(n, np.int64); rank[order] = np.arange(n); rank = rank.reshape(k.shape)
+            for b in range(0, n, batch_size):
+                j = np.arange(b, min(b + batch_size, n)); cell = order[j]
+                shown, rows, at = _cell_windows(k, rank, j, cell, model.window, model.mask_class, vocab.hold, pitch_classes)
+                logp = model(torch.as_tensor(shown), meta[torch.as_tensor(rows)]).log_softmax(-1)      # (b, W, 4, V)
+                v = cell % len(VOICES)
+                lls[o, cell] = logp[torch.arange(len(j)), torch.as_tensor(at), torch.as_tensor(v), torch.as_tensor(k.reshape(-1)[cell])].numpy()
+        total -= (torch.logsumexp(torch.as_tensor(lls), 0) - math.log(orderings)).sum().item()
+        per_ordering -= lls.sum(1); cells += n
+    return dict(nll=total / cells, cells=cells, chorales=len(chorales), oov=oov, orderings=orderings,
+                nll_per_ordering=(per_ordering / cells).tolist())
