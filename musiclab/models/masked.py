@@ -265,7 +265,8 @@ class FrequencyBaseline(nn.Module):
         super().__init__()
         counts = np.stack([np.bincount(windows.classes[..., v].flatten().numpy(), minlength=vocab.max_size) for v in range(len(VOICES))])
         p = np.where(vocab.mask, counts + smoothing, 0)
-        self.register_buffer('log_probs', torch.as_tensor(np.log(p / p.sum(1, keepdims=True)), dtype=torch.float32))  # (4, V)
+        with np.errstate(divide='ignore'): log_p = np.log(p / p.sum(1, keepdims=True))   # -inf: classes a voice does not have
+        self.register_buffer('log_probs', torch.as_tensor(log_p, dtype=torch.float32))  # (4, V)
         self.vocab, self.mask_class = vocab, vocab.max_size
     def forward(self, classes, meta=None, step=None): return self.log_probs.expand(*classes.shape, -1)
 
@@ -308,16 +309,17 @@ def _scores(model, classes, meta, hidden, step, batch_size:int=256):
     return nll, hits, n, note_hits, notes
 
 @torch.no_grad()
-def evaluate_masked(model, windows:MaskedWindows, masker:Masker, seed:int=0, batch_size:int=256) -> dict:
+def evaluate_masked(model, windows:MaskedWindows, masker:Masker, seed:int=0, batch_size:int=256, step:int|None=None) -> dict:
     "Loss (nats per hidden cell) and accuracy on the hidden cells of `windows`, masks drawn from `seed`: every step of a curriculum, averaged."
     was_training = model.training; model.eval()
     g, shape = torch.Generator().manual_seed(seed), tuple(windows.classes.shape)
     if masker.n_steps == 1: draws = [masker(shape, windows.meta, g)]
     else: draws = [(masker.hidden_at(torch.full((shape[0],), k), shape, windows.meta, g), torch.full((shape[0],), k)) for k in range(masker.n_steps)]
-    per_step = []
-    for hidden, step in draws:
-        nll, hits, n, note_hits, notes = _scores(model, windows.classes, windows.meta, hidden, step, batch_size)
-        per_step.append(dict(step=int(step[0]), loss=nll / n, accuracy=hits / n, note_accuracy=note_hits / max(notes, 1), cells=n))
+    per_step = []   # `step` given: the step the model is told, whatever the masks (-1 for a model trained without steps)
+    for hidden, k in draws:
+        told = k if step is None else torch.full_like(k, step)
+        nll, hits, n, note_hits, notes = _scores(model, windows.classes, windows.meta, hidden, told, batch_size)
+        per_step.append(dict(step=int(k[0]), loss=nll / n, accuracy=hits / n, note_accuracy=note_hits / max(notes, 1), cells=n))
     model.train(was_training)
     mean = lambda key: float(np.mean([p[key] for p in per_step]))
     return dict(loss=mean('loss'), accuracy=mean('accuracy'), note_accuracy=mean('note_accuracy'), cells=sum(p['cells'] for p in per_step), per_step=per_step)
@@ -331,8 +333,8 @@ class MaskedHistoryCB(Callback):
 
 class MaskedLearner:
     "The Learner's loop for a masked model: windows, masks, loss on hidden cells, with the Learner's callbacks."
-    def __init__(self, model, data, masker:Masker, config:TrainConfig, callbacks=(), valid_masker:Masker|None=None):
-        self.model, self.data, self.masker, self.config = model, data, masker, config
+    def __init__(self, model, data, masker:Masker, config:TrainConfig, callbacks=(), valid_masker:Masker|None=None, loss_fn=masked_loss):
+        self.model, self.data, self.masker, self.config, self.loss_fn = model, data, masker, config, loss_fn
         self.vocab, self.valid_masker = model.vocab, masker if valid_masker is None else valid_masker
         self.callbacks = sorted(callbacks, key=lambda cb: cb.order)
         self.history, self.start_epoch, self.epochs = [], 1, config.epochs
@@ -379,20 +381,20 @@ class MaskedLearner:
         self('after_epoch')
 
     def train_batches(self):
-        total, hits, n = 0.0, 0, 0
+        total, hits, n = 0.0, 0, 0   # the training loss reported is always the mean NLL over hidden cells, whatever `loss_fn`
         for self.step, idx in enumerate(self.batches):
             self.classes, self.meta = self.train_ds.classes[idx], self.train_ds.meta[idx]            # (B, W, 4), (B, W, N_META)
             self.hidden, self.curriculum_step = self.masker(tuple(self.classes.shape), self.meta, self.generator)
             self('before_batch')
             logits = self.model(self.classes.masked_fill(self.hidden, self.model.mask_class), self.meta, self.curriculum_step)
-            self.loss = masked_loss(logits, self.classes, self.hidden)
+            self.loss = self.loss_fn(logits, self.classes, self.hidden)
             self.opt.zero_grad(); self.loss.backward()
             self('after_backward')
             self.opt.step()
             self('after_batch')
-            cells = self.hidden.sum().item()
-            total += self.loss.item() * cells; n += cells
-            hits += (logits.detach().argmax(-1)[self.hidden] == self.classes[self.hidden]).sum().item()
+            cells, h = self.hidden.sum().item(), self.hidden
+            total += F.cross_entropy(logits.detach()[h], self.classes[h], reduction='sum').item(); n += cells
+            hits += (logits.detach().argmax(-1)[h] == self.classes[h]).sum().item()
         return total / n, hits / n
 
 # %% ../../nbs/30_masked.ipynb #fc671875
@@ -416,13 +418,13 @@ class SaveBestCB(Callback):
 
 # %% ../../nbs/30_masked.ipynb #b5372bd7
 def train_masked(model:MaskedModel, data=None, masker:Masker|None=None, config:TrainConfig|None=None, callbacks=(),
-                 valid_masker:Masker|None=None) -> FitResult:
+                 valid_masker:Masker|None=None, loss_fn=masked_loss) -> FitResult:
     "Train a masked model on `data` (default: `config.data`) with `masker` (default orderless); windows of `model.window` steps."
     config = TrainConfig() if config is None else config
     data = load_data(config) if data is None else {s: cs[:config.limit] if config.limit else cs for s, cs in data.items()}
     masker = OrderlessMasker() if masker is None else masker
     callbacks = default_callbacks(model, config, [MaskedHistoryCB(), *callbacks])
-    learn = MaskedLearner(model, data, masker, config, callbacks, valid_masker).fit()
+    learn = MaskedLearner(model, data, masker, config, callbacks, valid_masker, loss_fn).fit()
     return FitResult(learn.model, learn.vocab, config, learn.history, None)
 
 # %% ../../nbs/30_masked.ipynb #86792d97
