@@ -10,11 +10,13 @@ from fastcore.docments import docments
 from pathlib import Path
 from .corpus import BACH_DIR, build_bach, load_bach
 from .training import MODELS, TrainConfig, model_config
+from .files import _atomic_write
 
 # %% auto #0
 __all__ = ['pick_chorale', 'write_all', 'generate_chorale', 'generate_cmd', 'metrics_side_by_side', 'prime_note', 'demo',
            'build_data', 'add_config_flags', 'configs_from_args', 'train', 'evaluate', 'parse_grid', 'grid', 'pretrain',
-           'judge_cmd', 'bench', 'parser', 'main']
+           'judge_cmd', 'read_chorale_arg', 'harmonize_cmd', 'regenerate_cmd', 'add_masked_commands',
+           'is_masked_checkpoint', 'evaluate_masked_cmd', 'bench', 'parser', 'main']
 
 # %% ../nbs/60_cli.ipynb #77e17c3b
 def pick_chorale(name:str|None=None, seed:int=0):
@@ -25,8 +27,8 @@ def pick_chorale(name:str|None=None, seed:int=0):
     if not found: raise SystemExit(f"--prime: no chorale named {name!r} in the bundled corpus (try e.g. bwv66.6)")
     return found[0]
 
-def write_all(chorale, out:Path, stem:str|None=None, bpm:float=80):
-    "Write `chorale` into `out` as .mid, .wav, .svg (score) and .png (piano roll); returns the paths."
+def write_all(chorale, out:Path, stem:str|None=None, bpm:float=80, musicxml:bool=False):
+    "Write `chorale` into `out` as .mid, .wav, .svg (score) and .png (piano roll), and .musicxml if asked; returns the paths."
     from musiclab.listen import write_pianoroll_png, write_svg, write_wav
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     paths = [out/f'{stem or chorale.name}.{ext}' for ext in ('mid', 'wav', 'svg', 'png')]  # not with_suffix: 'bwv66.6' has a dot
@@ -34,6 +36,7 @@ def write_all(chorale, out:Path, stem:str|None=None, bpm:float=80):
     write_wav(chorale, paths[1], bpm=bpm)
     write_svg(chorale, paths[2])
     write_pianoroll_png(chorale, paths[3])
+    if musicxml: paths.append(out/f'{stem or chorale.name}.musicxml'); chorale.to_musicxml(paths[-1])
     return paths
 
 def _json_safe(d): return {k: (None if isinstance(v, float) and v != v else v) for k, v in d.items()}  # NaN -> null
@@ -176,6 +179,7 @@ def evaluate(args):
     "Compare checkpoints and the baselines on the test split (valid too with --data, or --splits); write a JSON report."
     from musiclab.gpt_training import is_gpt_checkpoint  # GPT checkpoints (notebook 55): per-token NLL, e.g. on jsb:PATH
     if args.checkpoints and all(map(is_gpt_checkpoint, args.checkpoints)): from musiclab.gpt_training import evaluate_cmd; return evaluate_cmd(args)
+    if args.checkpoints and all(map(is_masked_checkpoint, args.checkpoints)): return evaluate_masked_cmd(args)   # note-wise NLL (notebook 30)
     from musiclab.evaluate import PRETRAINED, evaluate_checkpoints, pretrained_path, report_table, with_baselines
     paths = args.checkpoints or [pretrained_path(n) for n in PRETRAINED]
     splits = args.splits.split(',') if args.splits else ['valid', 'test'] if args.data else ['test']
@@ -231,6 +235,115 @@ def judge_cmd(args):
     with pd.option_context('display.width', 200, 'display.max_columns', None):
         print(rows.round(2).to_string()); print(); print(summarise(rows, 'summary').round(2).to_string())
     if args.csv: rows.to_csv(args.csv); print(f"wrote {args.csv}")
+    return 0
+
+# %% ../nbs/60_cli.ipynb #8b6bf311
+def _masked_model(path:str|None):
+    "The masked model of a checkpoint file, or the pretrained one; a bad file is an error naming --model."
+    from musiclab.harmonize import default_model
+    from musiclab.models.masked import load_masked
+    if path is None: return default_model(), 'masked (pretrained)'
+    try: return load_masked(path), path
+    except (FileNotFoundError, ValueError) as e:
+        why = str(e) if 'weights_only' not in str(e) else f"{path}: not a masked-model checkpoint (it does not load safely)"
+        raise SystemExit(f"--model: {why}") from None
+
+def read_chorale_arg(source:str):
+    "A Chorale from a bundled chorale's name (bwv66.6) or a file: .mid, .musicxml/.xml/.mxl, or four-column .txt/.csv."
+    from musiclab.files import read_midi, read_musicxml, read_text
+    path = Path(source)
+    suffix = path.suffix.lower()
+    if suffix in ('.mid', '.midi'): return read_midi(path)
+    if suffix in ('.musicxml', '.xml', '.mxl'): return read_musicxml(path)
+    if suffix in ('.txt', '.csv'):
+        if path.is_dir(): raise SystemExit(f"{source}: is a folder; give one chorale file")
+        return read_text(path)
+    found = [c for cs in load_bach().values() for c in cs if c.name == source]
+    if not found: raise SystemExit(f"{source}: neither a chorale of the bundled corpus (e.g. bwv66.6) nor a .mid, .musicxml or .txt file")
+    return found[0]
+
+def _write_piece(piece, args, extra:dict, seconds:float):
+    "Write .mid, .wav, .svg, .png, .musicxml and metrics.json of `piece` into --out and say so."
+    from musiclab.metrics import bach_reference, evaluate_chorale
+    out = Path(args.out)
+    paths = write_all(piece, out, bpm=args.bpm, musicxml=True)
+    metrics = dict(chorale=_json_safe(evaluate_chorale(piece)), bach_test_mean=_json_safe(bach_reference('test')), **extra,
+                   method=args.method, steps=args.steps, temperature=args.temperature, seed=args.seed, seconds=round(seconds, 3))
+    mpath = out/f'{piece.name}.metrics.json'
+    _atomic_write(mpath, json.dumps(metrics, indent=1) + '\n')
+    print(f"{piece} in {seconds:.1f} s")
+    for p in paths + [mpath]: print(f"  wrote {p}")
+    return metrics
+
+def harmonize_cmd(args):
+    "Harmonise a melody (a file or a typed melody) with the masked model; write its files and metrics into --out."
+    from musiclab.harmonize import harmonize
+    model, name = _masked_model(args.model)
+    t0 = time.time()
+    piece = harmonize(args.melody, model, args.method, args.steps, args.temperature, args.seed, voices=args.voices_given)
+    _write_piece(piece, args, dict(model=str(name), melody=args.melody), time.time() - t0)
+    return 0
+
+def regenerate_cmd(args):
+    "Write some voices of some bars of a chorale again with the masked model; the rest is kept exactly."
+    from musiclab.regenerate import regenerate
+    chorale = read_chorale_arg(args.chorale)
+    model, name = _masked_model(args.model)
+    try: from musiclab.regenerate import parse_bars, parse_voices; parse_bars(args.bars, chorale); parse_voices(args.voices)
+    except ValueError as e: raise SystemExit(f"--{e}") from None
+    t0 = time.time()
+    piece = regenerate(chorale, args.bars, args.voices, model, args.method, args.steps, args.temperature, args.seed)
+    _write_piece(piece, args, dict(model=str(name), source=args.chorale, bars=args.bars, voices=args.voices), time.time() - t0)
+    return 0
+
+def add_masked_commands(sub):
+    "`musiclab harmonize MELODY` and `musiclab regenerate CHORALE --bars --voices` (the masked model, notebooks 32-33)."
+    h = sub.add_parser('harmonize', help='write alto, tenor and bass under a melody: .mid, .wav, .svg, .png, .musicxml, metrics.json')
+    h.add_argument('melody', help="a .mid, .musicxml or .txt file, or a typed melody in quotes: \"4/4 g4 a b c'\" or \"G4:1 A4:1 B4:2\"")
+    h.add_argument('--voices-given', default=None, help="files with several parts: the voice of each part in order, e.g. SB ('.' leaves a part out)")
+    r = sub.add_parser('regenerate', help='write some voices of some bars of a chorale again; everything else is kept exactly')
+    r.add_argument('chorale', help='a chorale of the bundled corpus (e.g. bwv66.6) or a .mid, .musicxml or four-column .txt file')
+    r.add_argument('--bars', required=True, help='the bars to write again, e.g. 5-8 (bar 0 is the pickup)')
+    r.add_argument('--voices', default='ATB', help='the voices to write again, letters of SATB (default: %(default)s)')
+    for p, func, out in ((h, harmonize_cmd, 'harmonized'), (r, regenerate_cmd, 'regenerated')):
+        p.add_argument('--model', default=None, help='a masked checkpoint (default: the pretrained data/models/masked.pt)')
+        p.add_argument('--method', choices=('gibbs', 'curriculum'), default='gibbs', help='decoder (default: %(default)s)')
+        p.add_argument('--steps', type=int, default=None, help='model calls of the decoder (default: the tuned default)')
+        p.add_argument('--temperature', type=float, default=None, help='sampling temperature, 0 = argmax (default: the tuned default)')
+        p.add_argument('--seed', type=int, default=0, help='seed of every draw (default: %(default)s)')
+        p.add_argument('--bpm', type=float, default=80, help='tempo of the .wav and .mid in quarter notes per minute (default: %(default)s)')
+        p.add_argument('--out', default=out, help='output folder (default: %(default)s)')
+        p.set_defaults(func=func)
+
+
+def is_masked_checkpoint(path) -> bool:
+    "Is `path` a masked-model checkpoint (notebook 30)? Read with weights_only=True; anything unreadable is not."
+    import torch
+    from musiclab.models.masked import MASKED_FORMAT
+    try: ckpt = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception: return False
+    return isinstance(ckpt, dict) and ckpt.get('format') == MASKED_FORMAT
+
+def evaluate_masked_cmd(args):
+    "`musiclab evaluate MASKED.pt [--data jsb:PATH]`: Coconet's note-wise NLL (nats per cell) of each masked checkpoint on the splits."
+    from musiclab.models.masked import load_masked, notewise_nll
+    from musiclab.training import TrainConfig, load_data
+    data = args.data or 'bach'
+    corpus = load_data(TrainConfig(data=data, limit=0))
+    rows = []
+    for path in args.checkpoints:
+        model = load_masked(path)
+        splits = args.splits.split(',') if args.splits else ['valid', 'test']
+        trained_on = (getattr(model, 'info', None) or {}).get('data', 'bach')
+        if data.startswith('jsb:') and trained_on == 'bach' and 'test' in splits:   # the bundled corpus overlaps JSB's test split
+            print(f"{path}: trained on the bundled corpus, which overlaps the JSB test split: no JSB test figures")
+            splits = [s for s in splits if s != 'test']
+        for s in splits:
+            if s not in corpus: raise SystemExit(f"--splits: {s!r} is not one of {', '.join(corpus)}")
+            r = notewise_nll(model, corpus[s], orderings=args.orderings)
+            rows.append(dict(checkpoint=str(path), data=data, split=s, notewise_nll=float(r['nll']), cells=int(r['cells']), orderings=args.orderings))
+            print(f"{path} {s}: note-wise NLL {r['nll']:.4f} nats per cell over {r['cells']:,} cells ({args.orderings} orderings)")
+    if args.out: _atomic_write(args.out, json.dumps(rows, indent=1) + '\n'); print(f"wrote {args.out}")
     return 0
 
 # %% ../nbs/60_cli.ipynb #0f9267ec
@@ -311,6 +424,7 @@ def parser():
     e.add_argument('--data', default=None, help="evaluate on other data, e.g. jsb:PATH (default: each checkpoint's own)")
     e.add_argument('--splits', default=None, help='comma-separated splits (default: test; valid,test with --data)')
     e.add_argument('--no-baselines', action='store_true', help='leave out the baseline rows (copy-previous, frequency, chord-ngram)')
+    e.add_argument('--orderings', type=int, default=5, help='masked checkpoints: random orderings averaged in the note-wise NLL (default: %(default)s)')
     e.set_defaults(func=evaluate)
     g = sub.add_parser('grid', help='grid search, one JSON line per run, resumable; the flags set the base configs')
     g.add_argument('--out', default='grid.jsonl', help='JSON-lines file of results (default: %(default)s)')
@@ -326,6 +440,7 @@ def parser():
     m.add_argument('--repeats', type=int, default=5, help='runs per timing; the median is reported (default: %(default)s)')
     m.add_argument('--steps', type=int, default=1024, help='steps to generate (default: %(default)s)')
     m.set_defaults(func=lambda a: bench(a) and 0)
+    add_masked_commands(sub)   # harmonize, regenerate
     j = sub.add_parser('judge', help='measure every .mid file in a folder with the independent judge (chords, cadences, parallels, keys)')
     j.add_argument('folder', help='folder of .mid files, e.g. the --out of several `musiclab generate` runs')
     j.add_argument('--csv', default=None, help='also write the per-file rows to this CSV file')
@@ -336,7 +451,7 @@ def _check_args(args):
     "Refuse bad flags and paths before any work starts, naming the flag."
     def bad(flag, why): raise SystemExit(f"--{flag}: {why}")
     out = getattr(args, 'out', None)
-    folder_out = args.command in ('demo', 'generate', 'train', 'build-data', 'pretrain')
+    folder_out = args.command in ('demo', 'generate', 'train', 'build-data', 'pretrain', 'harmonize', 'regenerate')
     if out is not None and folder_out and Path(out).exists() and not Path(out).is_dir(): bad('out', f"{out} is a file; give a folder")
     if out is not None and not folder_out and Path(out).is_dir(): bad('out', f"{out} is a folder; give a file name")
     if args.command in ('demo', 'generate'):
@@ -344,11 +459,17 @@ def _check_args(args):
         if not (math.isfinite(args.bpm) and args.bpm > 0): bad('bpm', f"expected a positive tempo, got {args.bpm}")
         if not (math.isfinite(args.temperature) and args.temperature >= 0): bad('temperature', f"expected a finite number 0 or more, got {args.temperature}")
         if args.prime_bars < 0: bad('prime-bars', f"expected 0 or more, got {args.prime_bars}")
+    if args.command in ('harmonize', 'regenerate'):
+        if args.steps is not None and args.steps < 1: bad('steps', f"expected 1 or more, got {args.steps}")
+        if args.temperature is not None and not (math.isfinite(args.temperature) and args.temperature >= 0):
+            bad('temperature', f"expected a finite number 0 or more, got {args.temperature}")
+        if not (math.isfinite(args.bpm) and args.bpm > 0): bad('bpm', f"expected a positive tempo, got {args.bpm}")
     if args.command == 'pretrain':
         from musiclab.evaluate import PRETRAINED
         unknown = [m for m in args.models if m not in PRETRAINED]
         if unknown: raise SystemExit(f"{unknown[0]}: not a pretrained model (known: {', '.join(PRETRAINED)})")
     if args.command == 'evaluate':
+        if args.orderings < 1: bad('orderings', f"expected 1 or more, got {args.orderings}")
         missing = [c for c in args.checkpoints if not Path(c).is_file()]
         if missing: raise SystemExit(f"{missing[0]}: no such checkpoint" + (' (it is a folder)' if Path(missing[0]).is_dir() else ''))
     if args.command == 'bench':
