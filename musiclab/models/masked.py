@@ -18,7 +18,7 @@ from ..encoding import Vocab, HOLD, REST, steps_per_beat
 from ..files import _atomic_write
 from .core import mask_logits, count_parameters
 from .transformer import sinusoidal_positions
-from ..training import preset, TrainConfig, FitResult, Callback, CancelFit, CancelTrain, make_optimizer, default_callbacks, load_data
+from ..training import preset, TrainConfig, FitResult, Callback, CancelFit, CancelTrain, make_optimizer, default_callbacks, load_data, data_vocab
 from ..windows import transpositions
 
 # %% auto #0
