@@ -14,8 +14,8 @@ __all__ = ['CONSTRAINT_NAMES', 'OLD_RULES', 'DEMO_SEEDS', 'DEMO_BARS', 'DEMO_TEM
            'judge_chorales']
 
 # %% ../nbs/24_ablation.ipynb #4c6f5cdd
-CONSTRAINT_NAMES = ('range', 'frequency', 'beat', 'interval', 'chord', 'voice_leading', 'harmony', 'length', 'key')  # `NoteSampler.fit`'s
-OLD_RULES = CONSTRAINT_NAMES[:5]   # the sampler before voice leading, harmony, note length and key were added
+CONSTRAINT_NAMES = ('range', 'frequency', 'beat', 'interval', 'chord', 'voice_leading', 'harmony', 'length', 'key', 'cadence')  # `NoteSampler.fit`'s
+OLD_RULES = CONSTRAINT_NAMES[:5]   # the sampler before voice leading, harmony, note length, key and cadence were added
 
 def ablation_settings(names=CONSTRAINT_NAMES,       # constraint names of the sampler
                       leave_one_out:bool=True,       # add "no X": every constraint but X

@@ -72,7 +72,7 @@ def _generate(model, vocab, prime, steps, window, temperature, seed, sampler):
         if sampler is None: classes = choose(logits, temperature, gen)
         else: classes = sampler.choose(logits / temperature, dict(previous=pitches[:, t - 1], last=last, steps_per_bar=spb,
                                                                   steps_per_beat=spbeat, position=position[:, t], held=held,
-                                                                  key=[p.key for p in primes]), gen)
+                                                                  key=[p.key for p in primes], remaining=np.full(B, T - 1 - t)), gen)
         pitches[:, t], onsets[:, t] = vocab.from_classes(classes.numpy(), pitches[:, t - 1])
         feats[:, t] = encode_steps(pitches[:, t], onsets[:, t], position[:, t], spb, spbeat, ranges=vocab.ranges)
         last = np.where(pitches[:, t] != SILENCE, pitches[:, t], last)
