@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from .chorales import SILENCE
 from .encoding import HOLD, Vocab
+from .generate import draw
 from .metrics import MODES, PAIRS, PITCH_CLASSES, N_PC_SETS, parse_key, pitch_class_sets
 
 # %% auto #0
@@ -249,7 +250,7 @@ class KeyPrior(Constraint):
         s = np.where((cands != SILENCE) & np.array([k is not None for k in known])[:, None, None], s, 0)
         return self.weight * s.sum(-1)
 
-# %% ../nbs/21_sampler.ipynb #359b3a8f
+# %% ../nbs/21_sampler.ipynb #635caf30
 DOMINANT_SEVENTH = (7, 11, 2, 5)   # pitch classes above the tonic of V7: the dominant, the leading tone, its fifth and its seventh
 CADENCE_BOOST = 4.0                # nats added to the ending's chord tones before the candidates are drawn (chosen on valid)
 
@@ -339,14 +340,13 @@ class NoteSampler:
 
 # %% ../nbs/21_sampler.ipynb #6395e5e0
 def _choose(self:NoteSampler, logits, state, generator=None):
-    "Classes (B, 4) for the next step of B pieces, from logits (B, 4, V) and the state (a `SamplerState` or a dict of its fields)."
+    "Classes (B, 4) for the next step of B pieces, from logits (B, 4, V), the state (`SamplerState` or dict) and one generator or one per piece."
     state = SamplerState.of(state)
-    B, V = logits.shape[0], logits.shape[-1]
+    B = logits.shape[0]
     logp = torch.log_softmax(logits.masked_fill(~self.mask, float('-inf')) / self.temperature, -1)          # (B, 4, V)
     biases = [b for c in self.active if (b := c.bias(state, self.vocab)) is not None]                     # (B, 4, V) each
-    draw = logp if not biases else torch.log_softmax(logp + torch.as_tensor(sum(biases), dtype=logp.dtype), -1)
-    classes = torch.multinomial(draw.exp().view(-1, V), self.n_candidates, replacement=True, generator=generator)
-    classes = classes.view(B, 4, -1).transpose(1, 2)                                                      # (B, K, 4)
+    proposal = logp if not biases else torch.log_softmax(logp + torch.as_tensor(sum(biases), dtype=logp.dtype), -1)
+    classes = draw(proposal.exp(), self.n_candidates, generator, replacement=True).transpose(1, 2)         # (B, K, 4)
     total = logp.gather(2, classes.transpose(1, 2)).sum(1).numpy().astype(np.float64)                     # (B, K) the model's, unbiased
     cands, onsets = self.vocab.from_classes(classes.numpy(), np.asarray(state.previous)[:, None])         # (B, K, 4) pitches, onsets
     state = dataclasses.replace(state, onsets=onsets)
