@@ -310,7 +310,7 @@ class Cadence(Constraint):
         thirds = has(4).astype(int) + (has(3) & minor[:, None])
         missing = (~has(0)).astype(int) + ~has(7) + (thirds != 1)                                   # root, fifth, one third
         moved = 0 if state.onsets is None else np.asarray(state.onsets).sum(-1) * ~arrival[:, None]  # onsets after the arrival
-        return -self.weight * (broken + np.where(final[:, None], missing + moved, np.where(dominant[:, None], ~has(11), 0)))
+        return 0.0 - self.weight * (broken + np.where(final[:, None], missing + moved, np.where(dominant[:, None], ~has(11), 0)))
 
 # %% ../nbs/21_sampler.ipynb #1463e975
 N_CANDIDATES = 20  # the seed's default
