@@ -277,6 +277,7 @@ class Cadence(Constraint):
         "None far from the end or without a key; else (final, dominant, arrival, tonic, minor), (B,) each."
         if state.remaining is None or state.key is None: return None
         final, dominant, arrival = self.regions(state)
+        if not (final | dominant).any(): return None                                     # far from the end: nothing to parse
         known = [parse_key(k) if k else None for k in state.key]
         has_key = np.array([k is not None for k in known])
         final, dominant = final & has_key, dominant & has_key
