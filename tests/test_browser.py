@@ -15,7 +15,7 @@ browser took the file to 181 s); each is a copy without its `#| slow` cells, as 
 must be no error output, every ipywidget must be drawn as controls (never "Error displaying widget" or "Loading
 widget..."), and every player must hold a sound. In the explorer the test presses Generate (the score, the player
 and the metrics appear), presses it again (the same take), switches a sampler rule off and presses it once more
-(another take). Measured on two busy cores: the whole file in 146 s (32 notebooks as committed, then index in 11 s
+(another take). Measured on two busy cores: the whole file in 152 s (34 notebooks as committed, then index in 11 s
 and 70_explorer in 22 s after Run All).
 """
 import json, os, re, shutil, socket, subprocess, sys, time, urllib.request
