@@ -259,16 +259,8 @@ def views(take:Take, bars=None, bpm:float=100, sample_rate:int=PLAY_RATE) -> lis
                     f"{int(take.new.onsets.sum())} new notes{shown}")
     return [text, score(c, bars), Image(pianoroll_png(c)), play(c, bars, bpm, sample_rate)]
 
-def _verovio_resources():
-    "Point verovio back at its fonts if its default resource path was lost (seen in long-running kernels: every score then fails)."
-    import verovio
-    from importlib.resources import files
-    if not Path(verovio.toolkit(False).getResourcePath() or '/nonexistent').exists():
-        verovio.setDefaultResourcePath(str(files('verovio') / 'data'))
-
 def live_outputs(take:Take, bpm:float=100, sample_rate:int=PLAY_RATE) -> list:
     "Output entries of `take` for a live widget: the score as SVG alone (a widget's output is trusted; its PNG would cost seconds)."
-    _verovio_resources()
     text, sheet, roll, player = views(take, None, bpm, sample_rate)
     svg = {'output_type': 'display_data', 'metadata': {}, 'data': {'image/svg+xml': sheet.svg, 'text/plain': repr(sheet)}}
     return [_display_data(text), svg, _display_data(roll), _display_data(player)]

@@ -178,7 +178,9 @@ def score_svg(chorale:Chorale,
     "The score of `chorale` (or its `bars`) as an SVG string, `width` pixels wide, engraved by verovio."
     import verovio
     width, scale = _positive(width, 'width', integer=True), _positive(scale, 'scale', integer=True)
-    tk = verovio.toolkit()
+    from importlib.resources import files
+    tk = verovio.toolkit(False)  # its fonts from the package's own folder, every time: a long-running kernel
+    tk.setResourcePath(str(files('verovio') / 'data'))  # was seen to lose verovio's default path
     tk.setOptions(dict(pageWidth=width * 100 // scale, pageHeight=MAX_PAGE_HEIGHT, adjustPageHeight=True,
                        adjustPageWidth=True, scale=scale, breaks='auto', header='none', footer='none',
                        xmlIdSeed=1))  # element ids from a fixed seed: the same chorale gives the same SVG
