@@ -485,7 +485,7 @@ def to_chorale(classes, vocab:Vocab, like:Chorale|None=None, name:str='') -> Cho
                                          time_signature=like.time_signature, pickup=like.pickup, key=like.key)
     return Chorale(pitches, onsets, name=name or (like.name if like is not None else ''), **grid)
 
-# %% ../../nbs/30_masked.ipynb #6ecdd3bc
+# %% ../../nbs/30_masked.ipynb #dff3a07c
 @torch.no_grad()
 def attention_maps(model:MaskedModel, classes, meta, step=None):
     "Attention weights (layers, B, heads, tokens, tokens) of every block and head, and the logits (B, T, 4, V) they lead to."
@@ -499,7 +499,7 @@ def attention_maps(model:MaskedModel, classes, meta, step=None):
         maps.append(w)
     return torch.stack(maps), model.head(h, classes.shape[1])
 
-# %% ../../nbs/30_masked.ipynb #0e4f22fe
+# %% ../../nbs/30_masked.ipynb #528f9858
 def _cell_windows(k, rank, j, cell, window:int, mask_class:int, hold:bool, pitch_classes):
     "Inputs of the windows centred on cells `cell` (b,) of a piece k (T, 4): cells ranked below `j` (b,) revealed, the rest MASK."
     T = len(k); W = min(window, T)
