@@ -14,8 +14,8 @@ __all__ = ['CONSTRAINT_NAMES', 'OLD_RULES', 'DEMO_SEEDS', 'DEMO_BARS', 'DEMO_TEM
            'judge_chorales']
 
 # %% ../nbs/24_ablation.ipynb #4c6f5cdd
-CONSTRAINT_NAMES = ('range', 'frequency', 'beat', 'interval', 'chord', 'voice_leading', 'harmony', 'length', 'key')  # `NoteSampler.fit`'s
-OLD_RULES = CONSTRAINT_NAMES[:5]   # the sampler before voice leading, harmony, note length and key were added
+CONSTRAINT_NAMES = ('range', 'frequency', 'beat', 'interval', 'chord', 'voice_leading', 'harmony', 'length', 'key', 'cadence')  # `NoteSampler.fit`'s
+OLD_RULES = CONSTRAINT_NAMES[:5]   # the sampler before voice leading, harmony, note length, key and cadence were added
 
 def ablation_settings(names=CONSTRAINT_NAMES,       # constraint names of the sampler
                       leave_one_out:bool=True,       # add "no X": every constraint but X
@@ -80,12 +80,15 @@ def demo_openings(seeds=DEMO_SEEDS, prime_bars:int=1) -> list:
     sources = [random.Random(k).choice(test) for k in seeds]          # as musiclab.cli.pick_chorale draws them
     return [s[:s.pickup + prime_bars * s.steps_per_bar] for s in sources]
 
-def continue_openings(model, vocab, openings, sampler, bars:int=DEMO_BARS, temperature:float=DEMO_TEMPERATURE, seed=0) -> list:
-    "Continue every opening by `bars` bars, equally long openings side by side (one batch each), in the input order."
+def continue_openings(model, vocab, openings, sampler, bars:int=DEMO_BARS, temperature:float=DEMO_TEMPERATURE, seeds=DEMO_SEEDS) -> list:
+    "Continue opening i by `bars` bars with seed `seeds[i]` (as `musiclab generate --seed K`), equally long openings side by side."
+    seeds = list(seeds)
+    if len(seeds) != len(openings): raise ValueError(f"seeds: expected one per opening ({len(openings)}), got {len(seeds)}")
     out = [None] * len(openings)
     for shape in sorted({(len(o), o.steps_per_bar) for o in openings}):   # generate() takes equally long openings
         idx = [i for i, o in enumerate(openings) if (len(o), o.steps_per_bar) == shape]
-        pieces = generate(model, vocab, [openings[i] for i in idx], bars * shape[1], temperature=temperature, seed=seed, sampler=sampler)
+        pieces = generate(model, vocab, [openings[i] for i in idx], bars * shape[1], temperature=temperature,
+                          seed=[seeds[i] for i in idx], sampler=sampler)
         for i, piece in zip(idx, pieces): out[i] = piece
     return out
 

@@ -11,20 +11,28 @@ from .chorales import Chorale, SILENCE
 from .encoding import Vocab, HOLD, N_INPUT, encode_steps, steps_per_beat
 
 # %% auto #0
-__all__ = ['choose', 'torch_threads', 'generate']
+__all__ = ['draw', 'choose', 'torch_threads', 'generate']
 
 # %% ../nbs/20_generate.ipynb #a920c6cc
 def _generator(seed):
-    "A torch.Generator from a seed, or the generator itself."
+    "A torch.Generator from a seed, or the generator itself; a list of them from a list of seeds (one per piece)."
     if isinstance(seed, torch.Generator): return seed
+    if isinstance(seed, (list, tuple, range, np.ndarray)): return [_generator(s) for s in seed]
     return torch.Generator().manual_seed(0 if seed is None else int(seed))
+
+def draw(probs, n:int, generator=None, replacement:bool=False):
+    "`n` classes drawn from each row of `probs` (B, R, V) -> (B, R, n), with one generator for all, or a list of one per piece."
+    B, R, V = probs.shape
+    if not isinstance(generator, list):
+        return torch.multinomial(probs.reshape(-1, V), n, replacement=replacement, generator=generator).view(B, R, n)
+    if len(generator) != B: raise ValueError(f"seed: expected one seed per piece ({B}), got {len(generator)}")
+    return torch.stack([torch.multinomial(p, n, replacement=replacement, generator=g) for p, g in zip(probs, generator)])
 
 def choose(logits, temperature:float=1.0, generator=None):
     "Classes (B, 4) from logits (B, 4, V): argmax at temperature 0, else a sample of softmax(logits / temperature)."
     if temperature < 0: raise ValueError(f"temperature: expected 0 or more, got {temperature}")
     if temperature == 0: return logits.argmax(-1)
-    probs = torch.softmax(logits / temperature, -1)
-    return torch.multinomial(probs.reshape(-1, probs.shape[-1]), 1, generator=generator).view(probs.shape[:-1])
+    return draw(torch.softmax(logits / temperature, -1), 1, generator)[..., 0]
 
 @contextmanager
 def torch_threads(n:int|None):
@@ -37,7 +45,7 @@ def torch_threads(n:int|None):
 @torch.no_grad()
 def generate(model, vocab:Vocab, prime, steps:int, window:int|None=None, temperature:float=1.0,
              seed=0, sampler=None, threads:int|None=1):
-    "Continue `prime` (a Chorale, or a list of equally long ones, generated side by side) by `steps` steps."
+    "Continue `prime` (a Chorale, or a list of equally long ones, generated side by side) by `steps` steps; `seed`: one, or one per piece."
     if temperature < 0: raise ValueError(f"temperature: expected 0 or more, got {temperature}")
     if sampler is not None and temperature == 0: raise ValueError(
         "temperature: 0 is greedy, which leaves the sampler no candidates to choose from; use a positive temperature or sampler=None")
@@ -72,7 +80,7 @@ def _generate(model, vocab, prime, steps, window, temperature, seed, sampler):
         if sampler is None: classes = choose(logits, temperature, gen)
         else: classes = sampler.choose(logits / temperature, dict(previous=pitches[:, t - 1], last=last, steps_per_bar=spb,
                                                                   steps_per_beat=spbeat, position=position[:, t], held=held,
-                                                                  key=[p.key for p in primes]), gen)
+                                                                  key=[p.key for p in primes], remaining=np.full(B, T - 1 - t)), gen)
         pitches[:, t], onsets[:, t] = vocab.from_classes(classes.numpy(), pitches[:, t - 1])
         feats[:, t] = encode_steps(pitches[:, t], onsets[:, t], position[:, t], spb, spbeat, ranges=vocab.ranges)
         last = np.where(pitches[:, t] != SILENCE, pitches[:, t], last)

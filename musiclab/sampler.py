@@ -9,13 +9,15 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from .chorales import SILENCE
-from .encoding import Vocab
+from .encoding import HOLD, Vocab
+from .generate import draw
 from .metrics import MODES, PAIRS, PITCH_CLASSES, N_PC_SETS, parse_key, pitch_class_sets
 
 # %% auto #0
-__all__ = ['MIDI_SIZE', 'MAX_GAP', 'FIFTH', 'OCTAVE', 'SET_CLASS', 'MAX_HELD', 'LONG', 'N_CANDIDATES', 'WEIGHTS', 'Constraint',
-           'SamplerState', 'VoiceRange', 'FrequencyPrior', 'BeatPrior', 'IntervalLimit', 'ChordQuality', 'VoiceLeading',
-           'Harmony', 'NoteLength', 'KeyPrior', 'NoteSampler']
+__all__ = ['MIDI_SIZE', 'MAX_GAP', 'FIFTH', 'OCTAVE', 'SET_CLASS', 'MAX_HELD', 'LONG', 'DOMINANT_SEVENTH', 'CADENCE_BOOST',
+           'N_CANDIDATES', 'WEIGHTS', 'Constraint', 'SamplerState', 'VoiceRange', 'FrequencyPrior', 'BeatPrior',
+           'IntervalLimit', 'ChordQuality', 'VoiceLeading', 'Harmony', 'NoteLength', 'KeyPrior', 'class_pitches',
+           'Cadence', 'NoteSampler']
 
 # %% ../nbs/21_sampler.ipynb #9c888938
 class Constraint:
@@ -24,6 +26,7 @@ class Constraint:
     def __init__(self, weight:float=1.0, enabled:bool=True): self.weight, self.enabled = weight, enabled
     def mask(self, vocab:Vocab): return None                 # (4, V) bool of allowed classes, or None
     def score(self, cands, state): return np.zeros(cands.shape[:-1])  # cands (B, K, 4) MIDI pitches -> (B, K)
+    def bias(self, state, vocab:Vocab): return None          # (B, 4, V) log-weights added before drawing, or None
     def __repr__(self): return f"{type(self).__name__}(weight={self.weight}{'' if self.enabled else ', off'})"
 
 # %% ../nbs/21_sampler.ipynb #2233ef61
@@ -38,6 +41,7 @@ class SamplerState:
     held: np.ndarray | None = None         # (B, 4) steps the note sounding in each voice has lasted (0 = resting); None = unknown
     key: list | None = None                # (B,) each piece's key, e.g. 'G major' (None or '' = unknown)
     onsets: np.ndarray | None = None       # (B, K, 4) whether each candidate note starts anew; set by the sampler
+    remaining: np.ndarray | None = None    # (B,) steps still to generate after this one (0 = the last); None = open-ended
     def __getitem__(self, name): return getattr(self, name)           # dict-style reading still works
     def __contains__(self, name): return getattr(self, name, None) is not None
     @classmethod
@@ -246,6 +250,69 @@ class KeyPrior(Constraint):
         s = np.where((cands != SILENCE) & np.array([k is not None for k in known])[:, None, None], s, 0)
         return self.weight * s.sum(-1)
 
+# %% ../nbs/21_sampler.ipynb #635caf30
+DOMINANT_SEVENTH = (7, 11, 2, 5)   # pitch classes above the tonic of V7: the dominant, the leading tone, its fifth and its seventh
+CADENCE_BOOST = 4.0                # nats added to the ending's chord tones before the candidates are drawn (chosen on valid)
+
+def class_pitches(vocab:Vocab, previous) -> np.ndarray:
+    "Pitch of every class of every voice after the step `previous` (B, 4): (B, 4, V), 0 for a rest and unused classes."
+    k = np.arange(vocab.max_size)[None]
+    pitch = np.where((k >= vocab.offset) & vocab.mask, vocab.ranges[:, :1] + k - vocab.offset, SILENCE)    # (4, V)
+    pitch = np.repeat(pitch[None], len(previous), axis=0)                                                  # (B, 4, V)
+    if vocab.hold: pitch[..., HOLD] = previous                                                             # a hold sounds the note before
+    return pitch
+
+class Cadence(Constraint):
+    "Soft, in the last bar: the dominant (root in the bass, leading tone), then the root-position tonic triad, held."
+    name = 'cadence'
+    def __init__(self, boost:float=CADENCE_BOOST, final_share:float=0.5, **kw):
+        super().__init__(**kw); self.boost, self.final_share = boost, final_share
+    def regions(self, state):
+        "(final, dominant, arrival), each (B,) bool: the step lies in the final chord, in the dominant, or starts the final chord."
+        rem = np.asarray(state.remaining)
+        spb, beat = (np.broadcast_to(np.asarray(a), rem.shape) for a in (state.steps_per_bar, state.steps_per_beat))
+        final = np.ceil(np.maximum(spb // beat, 1) * self.final_share).astype(int) * beat    # steps of the final chord
+        return rem < final, (rem >= final) & (rem < spb), rem == final - 1
+    def _ending(self, state):
+        "None far from the end or without a key; else (final, dominant, arrival, tonic, minor), (B,) each."
+        if state.remaining is None or state.key is None: return None
+        final, dominant, arrival = self.regions(state)
+        if not (final | dominant).any(): return None                                     # far from the end: nothing to parse
+        known = [parse_key(k) if k else None for k in state.key]
+        has_key = np.array([k is not None for k in known])
+        final, dominant = final & has_key, dominant & has_key
+        if not (final | dominant).any(): return None
+        return (final, dominant, arrival, np.array([k[0] if k else 0 for k in known]),
+                np.array([k is not None and k[1] == 'minor' for k in known]))
+    @staticmethod
+    def fits(pitches, final, dominant, tonic, minor):
+        "Whether each pitch (B, ..., 4 voices last) is a note of the ending's chord for its voice (the bass: the root); True elsewhere."
+        shape = (len(tonic),) + (1,) * (pitches.ndim - 1)
+        final, dominant, tonic, minor = (a.reshape(shape) for a in (final, dominant, tonic, minor))
+        pc, sounding = (pitches - tonic) % PITCH_CLASSES, pitches != SILENCE
+        bass = np.arange(4) == 3                                                                  # (4,) the bass is the last voice
+        triad = np.where(bass, pc == 0, np.isin(pc, (0, 4, 7)) | (minor & (pc == 3)))
+        v7 = np.where(bass, pc == 7, np.isin(pc, DOMINANT_SEVENTH))
+        return np.where(final, sounding & triad, np.where(dominant, sounding & v7, True))
+    def bias(self, state, vocab:Vocab):
+        ending = None if not self.boost else self._ending(state)
+        if ending is None: return None
+        final, dominant, _, tonic, minor = ending
+        pitch = np.swapaxes(class_pitches(vocab, np.asarray(state.previous)), 1, 2)               # (B, V, 4): a class per "candidate"
+        fit = self.fits(pitch, final, dominant, tonic, minor) & (final | dominant)[:, None, None]
+        return self.boost * np.swapaxes(fit, 1, 2).astype(float)                                  # (B, 4, V)
+    def score(self, cands, state):
+        ending = self._ending(state)
+        if ending is None: return np.zeros(cands.shape[:-1])
+        final, dominant, arrival, tonic, minor = ending
+        broken = (~self.fits(cands, final, dominant, tonic, minor)).sum(-1)                       # (B, K) voices off the chord
+        pc = (cands - tonic[:, None, None]) % PITCH_CLASSES
+        has = lambda k: ((pc == k) & (cands != SILENCE)).any(-1)                                   # (B, K)
+        thirds = has(4).astype(int) + (has(3) & minor[:, None])
+        missing = (~has(0)).astype(int) + ~has(7) + (thirds != 1)                                   # root, fifth, one third
+        moved = 0 if state.onsets is None else np.asarray(state.onsets).sum(-1) * ~arrival[:, None]  # onsets after the arrival
+        return 0.0 - self.weight * (broken + np.where(final[:, None], missing + moved, np.where(dominant[:, None], ~has(11), 0)))
+
 # %% ../nbs/21_sampler.ipynb #1463e975
 N_CANDIDATES = 20  # the seed's default
 
@@ -274,13 +341,14 @@ class NoteSampler:
 
 # %% ../nbs/21_sampler.ipynb #6395e5e0
 def _choose(self:NoteSampler, logits, state, generator=None):
-    "Classes (B, 4) for the next step of B pieces, from logits (B, 4, V) and the state (a `SamplerState` or a dict of its fields)."
+    "Classes (B, 4) for the next step of B pieces, from logits (B, 4, V), the state (`SamplerState` or dict) and one generator or one per piece."
     state = SamplerState.of(state)
-    B, V = logits.shape[0], logits.shape[-1]
+    B = logits.shape[0]
     logp = torch.log_softmax(logits.masked_fill(~self.mask, float('-inf')) / self.temperature, -1)          # (B, 4, V)
-    classes = torch.multinomial(logp.exp().view(-1, V), self.n_candidates, replacement=True, generator=generator)
-    classes = classes.view(B, 4, -1).transpose(1, 2)                                                      # (B, K, 4)
-    total = logp.gather(2, classes.transpose(1, 2)).sum(1).numpy().astype(np.float64)                     # (B, K)
+    biases = [b for c in self.active if (b := c.bias(state, self.vocab)) is not None]                     # (B, 4, V) each
+    proposal = logp if not biases else torch.log_softmax(logp + torch.as_tensor(sum(biases), dtype=logp.dtype), -1)
+    classes = draw(proposal.exp(), self.n_candidates, generator, replacement=True).transpose(1, 2)         # (B, K, 4)
+    total = logp.gather(2, classes.transpose(1, 2)).sum(1).numpy().astype(np.float64)                     # (B, K) the model's, unbiased
     cands, onsets = self.vocab.from_classes(classes.numpy(), np.asarray(state.previous)[:, None])         # (B, K, 4) pitches, onsets
     state = dataclasses.replace(state, onsets=onsets)
     for c in self.active: total = total + c.score(cands, state)
@@ -289,16 +357,17 @@ def _choose(self:NoteSampler, logits, state, generator=None):
 NoteSampler.choose = _choose
 
 WEIGHTS = dict(frequency=0.5, beat=1.0, interval=0.5, chord=1.0, voice_leading=10.0, harmony=2.0,
-               length=1.0, key=1.0)   # the last four tuned on validation openings (24_ablation), never on test
+               length=1.0, key=1.0, cadence=3.0)   # the last five tuned on validation openings (24_ablation, 21), never on test
 
 @classmethod
 def _fit(cls, chorales, vocab:Vocab, n_candidates:int=N_CANDIDATES, temperature:float=1.0, weights:dict|None=None):
-    "A sampler with all nine constraints, their statistics measured on `chorales` (the training split)."
+    "A sampler with all ten constraints, their statistics measured on `chorales` (the training split)."
     w = {**WEIGHTS, **(weights or {})}
     return cls(vocab, [VoiceRange(), FrequencyPrior.fit(chorales, weight=w['frequency']), BeatPrior.fit(chorales, weight=w['beat']),
                        IntervalLimit.fit(chorales, weight=w['interval']), ChordQuality.fit(chorales, weight=w['chord']),
                        VoiceLeading(weight=w['voice_leading']), Harmony.fit(chorales, weight=w['harmony']),
-                       NoteLength.fit(chorales, weight=w['length']), KeyPrior.fit(chorales, weight=w['key'])],
+                       NoteLength.fit(chorales, weight=w['length']), KeyPrior.fit(chorales, weight=w['key']),
+                       Cadence(weight=w['cadence'])],
                n_candidates, temperature)
 
 NoteSampler.fit = _fit

@@ -4,19 +4,19 @@
 
 # %% ../../nbs/30_masked.ipynb #9532eeac
 from __future__ import annotations
-import copy, io, json, math, time
-from dataclasses import dataclass, asdict, fields
+import io, json, math, time
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import ClassVar
 import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
-from ..chorales import Chorale, VOICES, SILENCE
-from ..corpus import DATA_DIR, load_bach
+from ..chorales import Chorale, VOICES
+from ..corpus import DATA_DIR
 from ..encoding import Vocab, HOLD, REST, steps_per_beat
 from ..files import _atomic_write
-from .core import mask_logits, count_parameters
+from .core import mask_logits
 from .transformer import sinusoidal_positions
 from ..training import preset, TrainConfig, FitResult, Callback, CancelFit, CancelTrain, make_optimizer, default_callbacks, load_data
 from ..windows import transpositions
