@@ -97,7 +97,7 @@ class Maker(NamedTuple):
     ready: Callable = lambda: True        # whether it can be loaded on this installation
 
 def _train_sampler(vocab):
-    "The NoteSampler with its nine rules fitted on the training split, once per vocabulary."
+    "The NoteSampler with all its rules fitted on the training split, once per vocabulary."
     return cached(('sampler', str(vocab)), lambda: NoteSampler.fit(corpus()['train'], vocab))
 
 def _pretrained_grid(name:str):
@@ -273,7 +273,8 @@ def export(take:Take, folder='takes') -> list:
     return [mid, xml]
 
 # %% ../nbs/70_explorer.ipynb #dd0fa955
-RULES = ('range', 'frequency', 'beat', 'interval', 'chord', 'voice_leading', 'harmony', 'length', 'key')   # NoteSampler.fit's nine
+from .sampler import WEIGHTS
+RULES = ('range',) + tuple(WEIGHTS)   # NoteSampler.fit's rules: the range mask and every weighted rule
 
 def _box(name, description, widget):
     widget.description = description; widget.style = {'description_width': 'initial'}; return widget
