@@ -20,9 +20,10 @@ from .generate import torch_threads
 # %% auto #0
 __all__ = ['STEPS_PER_QUARTER', 'VOICE_LETTERS', 'MELODY_SUFFIXES', 'GIBBS_PMIN', 'GIBBS_PMAX', 'GIBBS_ALPHA', 'METHODS',
            'N_LEVELS', 'DEFAULT_STEPS', 'DEFAULT_TEMPERATURE', 'CURRICULUM_MASKERS', 'REPAIR_ROUNDS', 'REPAIR_STEPS',
-           'REPAIR_TEMPERATURE', 'Melody', 'fitting_shifts', 'check_range', 'read_melody', 'annealed_probability',
-           'levels_of', 'predict_log_probs', 'sample_cells', 'curriculum_step', 'fill', 'decode', 'parallel_cells',
-           'repair_parallels', 'default_model', 'harmonize', 'melody_of', 'against_bach', 'summarise_against_bach']
+           'REPAIR_TEMPERATURE', 'CADENCE_BEFORE', 'CADENCE_STEPS', 'KEY_FINAL_BONUS', 'Melody', 'fitting_shifts',
+           'check_range', 'read_melody', 'annealed_probability', 'levels_of', 'predict_log_probs', 'sample_cells',
+           'curriculum_step', 'fill', 'decode', 'parallel_cells', 'repair_parallels', 'melody_key', 'final_chord_span',
+           'repair_cadence', 'default_model', 'harmonize', 'melody_of', 'against_bach', 'summarise_against_bach']
 
 # %% ../nbs/32_harmonize.ipynb #1ee129a6
 STEPS_PER_QUARTER = 4                   # the grid: 16th notes, as the models are trained
@@ -535,7 +536,7 @@ REPAIR_ROUNDS, REPAIR_STEPS = 32, 2  # rounds of redrawing the notes of parallel
 REPAIR_TEMPERATURE = 1.0             # redraws need real alternatives: at a low temperature they write the same parallels again
 
 def parallel_cells(chorale:Chorale, keep=None):
-    "Cells (T, 4) of the notes that move in parallel fifths or octaves from the chord before, in voices not kept."
+    "Cells (T, 4) of the notes that move in parallel fifths or octaves from the chord before, in voices not kept (the notes before, where both arrivals are kept)."
     from musiclab.metrics import PAIRS
     c, keep = chorale, np.zeros(chorale.pitches.shape, bool) if keep is None else np.asarray(keep)
     steps = np.flatnonzero(c.onsets.any(1)); chords = c.pitches[steps]          # (K,) onset steps, (K, 4) chords
@@ -547,6 +548,11 @@ def parallel_cells(chorale:Chorale, keep=None):
     out = np.zeros(c.pitches.shape, bool)
     for k, p in np.argwhere(bad):
         t = steps[k + 1]
+        if keep[t, PAIRS[p]].all():                  # both notes given where they arrive: mark the free notes they come from
+            for v in PAIRS[p]:
+                start = max(s for s in range(steps[k] + 1) if c.onsets[s, v] or s == 0)
+                if not keep[start:t, v].any(): out[start:t, v] = True
+            continue
         for v in PAIRS[p]:
             if keep[t, v]: continue
             end = next((s for s in range(t + 1, len(c)) if c.onsets[s, v] or c.pitches[s, v] != c.pitches[t, v]), len(c))
@@ -565,6 +571,82 @@ def repair_parallels(model, piece:Chorale, keep, meta, rounds:int=REPAIR_ROUNDS,
         piece = decode(model.vocab, classes, piece, ~bad)
     return piece
 
+# %% ../nbs/32_harmonize.ipynb #70fed4a1
+CADENCE_BEFORE = 4           # steps before the final chord redrawn so that they lead into it (one beat of 4/4); chosen on validation melodies
+CADENCE_STEPS = 8            # Gibbs steps for that redraw
+KEY_FINAL_BONUS = 0.3        # added to the correlation of the keys whose tonic is the melody's last note (chosen on train and valid)
+
+def melody_key(piece:Chorale, keep=None):
+    "(tonic pitch class, 'major' | 'minor') estimated from the kept voices (default: all), favouring the melody's last note as tonic; None if silent."
+    from musiclab.metrics import MODES, _pitch_class_counts, key_correlations
+    keep = np.ones(piece.pitches.shape, bool) if keep is None else np.asarray(keep, bool)
+    given = np.where(keep, piece.pitches, 0)
+    scores = key_correlations(_pitch_class_counts(given.reshape(-1)))          # (24,) the 12 major keys, then the 12 minor
+    top = given[:, 0][given[:, 0] > 0]                                          # the melody's notes
+    if not len(top) or np.isnan(scores).all(): return None
+    scores = scores + KEY_FINAL_BONUS * (np.arange(len(scores)) % 12 == top[-1] % 12)
+    best = int(np.nanargmax(scores))
+    return best % 12, MODES[best // 12]
+
+def final_chord_span(piece:Chorale):
+    "(start, end) steps of the final chord: from the melody's last onset to the end of that note; None without a melody."
+    starts = np.flatnonzero(piece.onsets[:, 0] & (piece.pitches[:, 0] > 0))
+    if not len(starts): return None
+    t0 = int(starts[-1]); end = t0 + 1
+    while end < len(piece) and piece.pitches[end, 0] == piece.pitches[t0, 0] and not piece.onsets[end, 0]: end += 1
+    return t0, end
+
+
+# %% ../nbs/32_harmonize.ipynb #c25a5427
+def _tonic_triad(tonic, mode):
+    "Root, the allowed thirds (minor keys may end major, with a Picardy third) and the fifth, as pitch classes."
+    return tonic % 12, {(tonic + 4) % 12} | ({(tonic + 3) % 12} if mode == 'minor' else set()), (tonic + 7) % 12
+
+def repair_cadence(model, piece:Chorale, keep, meta, key=None, before:int|None=None, steps:int=CADENCE_STEPS,
+                   temperature:float|None=None, seed=0) -> Chorale:
+    "End on the root-position tonic triad where the melody's last note belongs to it: the bass on the tonic, the likeliest alto and tenor that complete the triad."
+    from musiclab.metrics import parse_key, root_position_triad
+    keep, before = np.asarray(keep, bool), CADENCE_BEFORE if before is None else before
+    key = parse_key(key) if isinstance(key, str) else key
+    if key is None: key = parse_key(piece.key) if piece.key else melody_key(piece, keep)
+    span = final_chord_span(piece)
+    if key is None or span is None: return piece
+    (root, thirds, fifth), (t0, end) = _tonic_triad(*key), span
+    triad, chord, lo, hi = {root, fifth} | thirds, piece.pitches[t0], model.vocab.ranges[:, 0], model.vocab.ranges[:, 1]
+    moving_after = (piece.onsets[t0 + 1:] & ~keep[t0 + 1:]).any()
+    if chord[0] % 12 not in triad or (root_position_triad(chord) == root and not moving_after): return piece
+    given = keep[t0:].any(0)                                                 # (4,) voices with a given cell in the final chord: left as they are
+    if given[3]: bass = int(chord[3])
+    else:
+        prev = next((int(p) for p in piece.pitches[t0 - 1::-1, 3] if p), int(lo[3] + hi[3]) // 2) if t0 else int(lo[3] + hi[3]) // 2
+        bass = min((p for p in range(lo[3], hi[3] + 1) if p % 12 == root), key=lambda p: (abs(p - prev), p), default=0)
+    if bass % 12 != root or not bass: return piece                         # a given bass off the tonic: leave it
+    pitches, onsets = piece.pitches.copy(), piece.onsets.copy()
+    def hold(v, p):                                                          # voice v sings p from t0 to `end`, then rests
+        if given[v]: return
+        pitches[t0:end, v], onsets[t0, v], onsets[t0 + 1:end, v] = p, True, False
+        pitches[end:, v] = np.where(keep[end:, v], pitches[end:, v], 0); onsets[end:, v] &= keep[end:, v]
+    hold(3, bass)
+    hidden = np.zeros(pitches.shape, bool); hidden[t0:, 1:3] = ~given[1:3]  # the model scores alto and tenor given the rest
+    state, _, meta_t = _check_fill(model, model.vocab.to_classes(pitches, onsets), ~hidden, meta)
+    logp = predict_log_probs(model, state.masked_fill(torch.as_tensor(hidden), model.mask_class), meta_t)[t0].numpy()   # (4, classes)
+    score = lambda v, p: 0.0 if given[v] else float(logp[v, p - lo[v] + model.vocab.offset])
+    options = [[int(chord[v])] if given[v] else [p for p in range(lo[v], hi[v] + 1) if p % 12 in triad] for v in (1, 2)]
+    s = int(chord[0])
+    fits = [(score(1, a) + score(2, t), a, t) for a in options[0] for t in options[1]
+            if bass <= t <= a <= s and a - t <= 12 and s - a <= 12
+            and (pcs := {s % 12, a % 12, t % 12, bass % 12}) >= {root, fifth} and len(pcs) == 3]
+    if not fits: return piece
+    _, a, t = max(fits)
+    hold(1, a); hold(2, t)
+    out = replace(piece, pitches=pitches, onsets=onsets)
+    if before and t0:
+        lead = np.zeros(pitches.shape, bool); lead[max(t0 - before, 0):t0] = ~keep[max(t0 - before, 0):t0]
+        classes = fill(model, model.vocab.to_classes(pitches, onsets), ~lead, meta, 'gibbs', steps, temperature, seed=int(seed) * 1000 + 999)
+        out = decode(model.vocab, classes, out, ~lead)
+    return out
+
+
 # %% ../nbs/32_harmonize.ipynb #77ce40a3
 @lru_cache(maxsize=1)
 def default_model():
@@ -579,7 +661,9 @@ def harmonize(melody,                  # a Melody, a melody file or a typed melo
               temperature:float|None=None,
               seed=0,
               voices:str|None=None,    # files with several parts: the voice of each part, e.g. 'SB'
-              repair:int=REPAIR_ROUNDS) -> Chorale:   # rounds of redrawing parallel fifths and octaves (0 = none)
+              repair:int=REPAIR_ROUNDS,   # rounds of redrawing parallel fifths and octaves (0 = none)
+              key=None,                # the key, e.g. 'G major', for the final cadence; default: the melody's own, else estimated
+              cadence:bool=True) -> Chorale:   # end on the root-position tonic triad where the melody's last note allows it
     "Alto, tenor and bass (the voices not given) for a melody: the melody and any given voice are kept exactly."
     model = default_model() if model is None else model
     mel = read_melody(melody, voices=voices, ranges=model.vocab.ranges)
@@ -589,6 +673,11 @@ def harmonize(melody,                  # a Melody, a melody file or a typed melo
     meta = meta_features(c)
     classes = fill(model, model.vocab.to_classes(c.pitches, c.onsets), keep, meta, method, steps, temperature, seed)
     piece = decode(model.vocab, classes, c, keep, name=f'{c.name}-harmonized')
+    if cadence and (span := final_chord_span(piece)) is not None:
+        from musiclab.metrics import root_position_triad
+        piece = repair_cadence(model, piece, keep, meta, key, seed=seed)
+        if root_position_triad(piece.pitches[span[0]]) >= 0:          # a closing triad: the parallels handrail leaves it alone
+            keep = keep.copy(); keep[span[0]:] = True
     return repair_parallels(model, piece, keep, meta, repair, seed=seed)
 
 # %% ../nbs/32_harmonize.ipynb #02a68b41

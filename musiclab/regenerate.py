@@ -8,7 +8,7 @@ import re
 from dataclasses import replace
 import numpy as np
 from .chorales import Chorale, VOICES
-from .harmonize import REPAIR_ROUNDS, VOICE_LETTERS, decode, default_model, fill, repair_parallels
+from .harmonize import REPAIR_ROUNDS, VOICE_LETTERS, decode, default_model, fill, final_chord_span, repair_cadence, repair_parallels
 from .models.masked import meta_features
 
 # %% auto #0
@@ -56,7 +56,8 @@ def regenerate(chorale:Chorale,        # the chorale to change
                voices='ATB',           # the voices to write again: 'AT', 'alto,tenor', [1, 2]
                model=None,             # a masked model; default: the pretrained one
                method:str='gibbs', steps:int|None=None, temperature:float|None=None, seed=0,
-               repair:int=REPAIR_ROUNDS) -> Chorale:   # rounds of redrawing parallel fifths and octaves inside the region
+               repair:int=REPAIR_ROUNDS,   # rounds of redrawing parallel fifths and octaves inside the region
+               cadence:bool=True) -> Chorale:   # a region holding the final chord ends on the tonic triad (notebook 32's handrail)
     "The chorale with `voices` in `bars` written again by the masked model; every other cell is kept exactly."
     model = default_model() if model is None else model
     write = region(chorale, bars, voices)
@@ -65,7 +66,12 @@ def regenerate(chorale:Chorale,        # the chorale to change
     out = fill(model, classes, ~write, meta, method, steps, temperature, seed)
     first, last = parse_bars(bars, chorale)
     piece = decode(model.vocab, out, chorale, ~write, name=f"{chorale.name}-bars{first}-{last}-{parse_voices(voices)}")
-    return repair_parallels(model, piece, ~write, meta, repair, seed=seed)
+    keep = ~write
+    if cadence and (span := final_chord_span(piece)) is not None and write[span[0]:].any():
+        from musiclab.metrics import root_position_triad
+        piece = repair_cadence(model, piece, keep, meta, chorale.key, seed=seed)
+        if root_position_triad(piece.pitches[span[0]]) >= 0: keep = keep.copy(); keep[span[0]:] = True   # the parallels handrail leaves it
+    return repair_parallels(model, piece, keep, meta, repair, seed=seed)
 
 # %% ../nbs/33_regenerate.ipynb #ac798943
 def blank_grid(like:Chorale) -> Chorale:
