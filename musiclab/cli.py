@@ -280,7 +280,7 @@ def harmonize_cmd(args):
     from musiclab.harmonize import harmonize
     model, name = _masked_model(args.model)
     t0 = time.time()
-    piece = harmonize(args.melody, model, args.method, args.steps, args.temperature, args.seed, voices=args.voices_given)
+    piece = harmonize(args.melody, model, args.method, args.steps, args.temperature, args.seed, voices=args.voices_given, key=args.key)
     _write_piece(piece, args, dict(model=str(name), melody=args.melody), time.time() - t0)
     return 0
 
@@ -301,6 +301,7 @@ def add_masked_commands(sub):
     h = sub.add_parser('harmonize', help='write alto, tenor and bass under a melody: .mid, .wav, .svg, .png, .musicxml, metrics.json')
     h.add_argument('melody', help="a .mid, .musicxml or .txt file, or a typed melody in quotes: \"4/4 g4 a b c'\" or \"G4:1 A4:1 B4:2\"")
     h.add_argument('--voices-given', default=None, help="files with several parts: the voice of each part in order, e.g. SB ('.' leaves a part out)")
+    h.add_argument('--key', default=None, help="the melody's key for the final cadence, e.g. 'G major' or 'f# minor' (default: the file's own key, else estimated from the melody)")
     r = sub.add_parser('regenerate', help='write some voices of some bars of a chorale again; everything else is kept exactly')
     r.add_argument('chorale', help='a chorale of the bundled corpus (e.g. bwv66.6) or a .mid, .musicxml or four-column .txt file')
     r.add_argument('--bars', required=True, help='the bars to write again, e.g. 5-8 (bar 0 is the pickup)')
@@ -464,6 +465,10 @@ def _check_args(args):
         if args.temperature is not None and not (math.isfinite(args.temperature) and args.temperature >= 0):
             bad('temperature', f"expected a finite number 0 or more, got {args.temperature}")
         if not (math.isfinite(args.bpm) and args.bpm > 0): bad('bpm', f"expected a positive tempo, got {args.bpm}")
+    if args.command == 'harmonize' and args.key is not None:
+        from musiclab.chorales import ChoraleError, check_key
+        try: check_key(args.key, '--key')
+        except ChoraleError as e: bad('key', str(e).removeprefix('--key: '))
     if args.command == 'pretrain':
         from musiclab.evaluate import PRETRAINED
         unknown = [m for m in args.models if m not in PRETRAINED]

@@ -27,6 +27,7 @@ from test_cli_errors import fails
     (['harmonize', 'g4', '--bpm', '0'], "musiclab harmonize: --bpm: expected a positive tempo, got 0.0"),
     (['harmonize', 'g4', '--voices-given', 'SB'], "musiclab harmonize: voices: only for files with several parts"),
     (['harmonize', 'g4', '--method', 'beam'], "musiclab harmonize: argument --method: invalid choice: 'beam'"),
+    (['harmonize', 'g4', '--key', 'H major'], "musiclab harmonize: --key: 'H major' is not a key; expected a tonic A-G"),
     (['regenerate', 'bwv66.6', '--bars', '40-44'], "musiclab regenerate: --bars: 40-44 is outside the bars of bwv66.6, 0..9 (bar 0 is the pickup)"),
     (['regenerate', 'bwv66.6', '--bars', 'five'], "musiclab regenerate: --bars: expected a bar or a range of bars such as 5 or 5-8, got 'five'"),
     (['regenerate', 'bwv66.6', '--bars', '2', '--voices', 'XY'], "musiclab regenerate: --voices: expected some of the letters S, A, T, B (each once)"),
