@@ -377,13 +377,6 @@ def _held_from(inputs, hold:bool):
     return inputs.gather(0, last)
 
 # %% ../nbs/32_harmonize.ipynb #6633ebcf
-def _held_from(inputs, hold:bool):
-    "For every cell (T, 4), the class of the note it continues: a HOLD's own note class, found by looking back past the HOLDs."
-    if not hold: return inputs
-    T = len(inputs)
-    last = torch.where(inputs != HOLD, torch.arange(T)[:, None], 0).cummax(0).values   # (T, 4) the last cell that is not HOLD
-    return inputs.gather(0, last)
-
 @torch.no_grad()
 def predict_log_probs(model, inputs, meta, step=None):
     "Log-probabilities (T, 4, V) of every cell given `inputs` (T, 4) (mask_class where hidden) and `meta` (T, N_META), window by window."

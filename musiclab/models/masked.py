@@ -18,7 +18,7 @@ from ..encoding import Vocab, HOLD, REST, steps_per_beat
 from ..files import _atomic_write
 from .core import mask_logits
 from .transformer import sinusoidal_positions
-from ..training import preset, TrainConfig, FitResult, Callback, CancelFit, CancelTrain, make_optimizer, default_callbacks, load_data
+from ..training import preset, TrainConfig, FitResult, Callback, CancelFit, CancelTrain, Learner, make_optimizer, default_callbacks, load_data
 from ..windows import transpositions
 
 # %% auto #0
@@ -331,17 +331,13 @@ class MaskedHistoryCB(Callback):
     def after_epoch(self, learn):
         learn.history[-1].update(train_accuracy=learn.train_accuracy, valid_per_step=learn.valid['per_step'])
 
-class MaskedLearner:
-    "The Learner's loop for a masked model: windows, masks, loss on hidden cells, with the Learner's callbacks."
+class MaskedLearner(Learner):
+    "The Learner's loop for a masked model: windows, masks, loss on hidden cells; the callbacks run as in the Learner."
     def __init__(self, model, data, masker:Masker, config:TrainConfig, callbacks=(), valid_masker:Masker|None=None, loss_fn=masked_loss):
         self.model, self.data, self.masker, self.config, self.loss_fn = model, data, masker, config, loss_fn
         self.vocab, self.valid_masker = model.vocab, masker if valid_masker is None else valid_masker
         self.callbacks = sorted(callbacks, key=lambda cb: cb.order)
         self.history, self.start_epoch, self.epochs = [], 1, config.epochs
-
-    def __call__(self, event:str):
-        for cb in self.callbacks:
-            if hasattr(cb, event): getattr(cb, event)(self)
 
     def fit(self):
         self.valid_windows = masked_windows(self.data['valid'], self.vocab, self.model.window)
