@@ -4,7 +4,7 @@
 
 # %% ../nbs/70_explorer.ipynb #8b79cc88
 from __future__ import annotations
-import dataclasses, importlib.util, math, random, time
+import dataclasses, math, random, time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, NamedTuple
@@ -157,11 +157,6 @@ def _gpt_make(model, req:Request):
     return dataclasses.replace(piece[:target], key=prime.key), len(prime)
 
 # %% ../nbs/70_explorer.ipynb #238f7764
-def _masked_ready() -> bool:
-    "Whether the masked harmoniser's module and checkpoint are installed."
-    try: return bool(importlib.util.find_spec('musiclab.harmonize')) and (DATA_DIR/'models'/'masked.pt').exists()
-    except ImportError: return False
-
 def _masked_load():
     from musiclab.models.masked import MASKED_PATH, load_masked
     return load_masked(MASKED_PATH)
@@ -185,7 +180,8 @@ MAKERS = {
     'frequency': Maker('frequency (baseline)', _baseline('frequency'), _grid_make),
     'gpt': Maker('token GPT (pretrained)', _gpt_load, _gpt_make, sampler=False,
                  ready=lambda: (DATA_DIR/'models'/'gpt.pt').exists()),
-    'masked': Maker('masked harmoniser', _masked_load, _masked_make, sampler=False, melody=True, ready=_masked_ready),
+    'masked': Maker('masked harmoniser', _masked_load, _masked_make, sampler=False, melody=True,
+                    ready=lambda: (DATA_DIR/'models'/'masked.pt').exists()),
 }
 
 def available_makers() -> dict:

@@ -285,10 +285,7 @@ class Learner:
             if hasattr(cb, event): getattr(cb, event)(self)
 
     def fit(self):
-        c = self.config
-        self.train_ds = ChoraleWindows(self.data['train'], c.window, self.vocab, augment=c.augment, seed=c.seed, max_silence=c.max_silence)
-        self.check_model()
-        self.opt = make_optimizer(self.model, c)
+        self.prepare()
         try:
             self('before_fit')
             try:
@@ -297,6 +294,13 @@ class Learner:
             self('after_fit')
         finally: self('cleanup_fit')
         return self
+
+    def prepare(self):
+        "What `fit` sets up before the callbacks run: the training windows, the model check, the optimiser."
+        c = self.config
+        self.train_ds = ChoraleWindows(self.data['train'], c.window, self.vocab, augment=c.augment, seed=c.seed, max_silence=c.max_silence)
+        self.check_model()
+        self.opt = make_optimizer(self.model, c)
 
     @torch.no_grad()
     def check_model(self):

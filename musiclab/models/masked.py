@@ -339,17 +339,10 @@ class MaskedLearner(Learner):
         self.callbacks = sorted(callbacks, key=lambda cb: cb.order)
         self.history, self.start_epoch, self.epochs = [], 1, config.epochs
 
-    def fit(self):
+    def prepare(self):
+        "The validation windows and the optimiser; `Learner.fit` runs the epochs and the callbacks."
         self.valid_windows = masked_windows(self.data['valid'], self.vocab, self.model.window)
         self.opt = make_optimizer(self.model, self.config)
-        try:
-            self('before_fit')
-            try:
-                for self.epoch in range(self.start_epoch, self.epochs + 1): self.one_epoch()
-            except CancelFit: pass
-            self('after_fit')
-        finally: self('cleanup_fit')
-        return self
 
     def epoch_windows(self, rng) -> MaskedWindows:
         W, train = self.model.window, self.data['train']
