@@ -15,9 +15,9 @@ from .metrics import MODES, PAIRS, PITCH_CLASSES, N_PC_SETS, parse_key, pitch_cl
 
 # %% auto #0
 __all__ = ['MIDI_SIZE', 'MAX_GAP', 'FIFTH', 'OCTAVE', 'SET_CLASS', 'MAX_HELD', 'LONG', 'DOMINANT_SEVENTH', 'CADENCE_BOOST',
-           'N_CANDIDATES', 'WEIGHTS', 'Constraint', 'SamplerState', 'VoiceRange', 'FrequencyPrior', 'BeatPrior',
-           'IntervalLimit', 'ChordQuality', 'VoiceLeading', 'Harmony', 'NoteLength', 'KeyPrior', 'class_pitches',
-           'Cadence', 'NoteSampler']
+           'CADENCE_CANDIDATES', 'N_CANDIDATES', 'WEIGHTS', 'Constraint', 'SamplerState', 'VoiceRange',
+           'FrequencyPrior', 'BeatPrior', 'IntervalLimit', 'ChordQuality', 'VoiceLeading', 'Harmony', 'NoteLength',
+           'KeyPrior', 'class_pitches', 'Cadence', 'NoteSampler']
 
 # %% ../nbs/21_sampler.ipynb #9c888938
 class Constraint:
@@ -27,6 +27,7 @@ class Constraint:
     def mask(self, vocab:Vocab): return None                 # (4, V) bool of allowed classes, or None
     def score(self, cands, state): return np.zeros(cands.shape[:-1])  # cands (B, K, 4) MIDI pitches -> (B, K)
     def bias(self, state, vocab:Vocab): return None          # (B, 4, V) log-weights added before drawing, or None
+    def candidates(self, state): return None                 # how many candidates to draw at this step, or None: no wish
     def __repr__(self): return f"{type(self).__name__}(weight={self.weight}{'' if self.enabled else ', off'})"
 
 # %% ../nbs/21_sampler.ipynb #2233ef61
@@ -253,6 +254,7 @@ class KeyPrior(Constraint):
 # %% ../nbs/21_sampler.ipynb #635caf30
 DOMINANT_SEVENTH = (7, 11, 2, 5)   # pitch classes above the tonic of V7: the dominant, the leading tone, its fifth and its seventh
 CADENCE_BOOST = 4.0                # nats added to the ending's chord tones before the candidates are drawn (chosen on valid)
+CADENCE_CANDIDATES = 80            # candidates drawn at each step of the last bar (chosen on valid)
 
 def class_pitches(vocab:Vocab, previous) -> np.ndarray:
     "Pitch of every class of every voice after the step `previous` (B, 4): (B, 4, V), 0 for a rest and unused classes."
@@ -265,8 +267,8 @@ def class_pitches(vocab:Vocab, previous) -> np.ndarray:
 class Cadence(Constraint):
     "Soft, in the last bar: the dominant (root in the bass, leading tone), then the root-position tonic triad, held."
     name = 'cadence'
-    def __init__(self, boost:float=CADENCE_BOOST, final_share:float=0.5, **kw):
-        super().__init__(**kw); self.boost, self.final_share = boost, final_share
+    def __init__(self, boost:float=CADENCE_BOOST, final_share:float=0.5, ending_candidates:int=CADENCE_CANDIDATES, **kw):
+        super().__init__(**kw); self.boost, self.final_share, self.ending_candidates = boost, final_share, ending_candidates
     def regions(self, state):
         "(final, dominant, arrival), each (B,) bool: the step lies in the final chord, in the dominant, or starts the final chord."
         rem = np.asarray(state.remaining)
@@ -294,6 +296,7 @@ class Cadence(Constraint):
         triad = np.where(bass, pc == 0, np.isin(pc, (0, 4, 7)) | (minor & (pc == 3)))
         v7 = np.where(bass, pc == 7, np.isin(pc, DOMINANT_SEVENTH))
         return np.where(final, sounding & triad, np.where(dominant, sounding & v7, True))
+    def candidates(self, state): return None if self._ending(state) is None else self.ending_candidates
     def bias(self, state, vocab:Vocab):
         ending = None if not self.boost else self._ending(state)
         if ending is None: return None
@@ -347,7 +350,8 @@ def _choose(self:NoteSampler, logits, state, generator=None):
     logp = torch.log_softmax(logits.masked_fill(~self.mask, float('-inf')) / self.temperature, -1)          # (B, 4, V)
     biases = [b for c in self.active if (b := c.bias(state, self.vocab)) is not None]                     # (B, 4, V) each
     proposal = logp if not biases else torch.log_softmax(logp + torch.as_tensor(sum(biases), dtype=logp.dtype), -1)
-    classes = draw(proposal.exp(), self.n_candidates, generator, replacement=True).transpose(1, 2)         # (B, K, 4)
+    K = max([self.n_candidates] + [k for c in self.active if (k := c.candidates(state))])                   # candidates per piece
+    classes = draw(proposal.exp(), K, generator, replacement=True).transpose(1, 2)                          # (B, K, 4)
     total = logp.gather(2, classes.transpose(1, 2)).sum(1).numpy().astype(np.float64)                     # (B, K) the model's, unbiased
     cands, onsets = self.vocab.from_classes(classes.numpy(), np.asarray(state.previous)[:, None])         # (B, K, 4) pitches, onsets
     state = dataclasses.replace(state, onsets=onsets)
