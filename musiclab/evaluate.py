@@ -65,8 +65,8 @@ def evaluate_checkpoints(paths, out=None, data:str|None=None, splits=('test',)):
 MODELS_DIR = DATA_DIR/'models'
 PRETRAINED = {  # the documented recipe of each pretrained model: its family, and overrides of its config's and TrainConfig's defaults
     'ridge': dict(family='ridge', model=dict(alpha=10.0), train=dict(window=32)),
-    'convlstm': dict(family='convlstm', model=dict(filters=16, hidden=64, dense=128, dropout=0.2), train=dict(window=32, epochs=12, lr=3e-3)),
-    'transformer': dict(family='transformer', model=dict(d_model=32, heads=4, layers=3, ff=64, dropout=0.1), train=dict(window=32, epochs=12, lr=2e-3)),
+    'convlstm': dict(family='convlstm', model=dict(filters=16, hidden=64, dense=128, dropout=0.2), train=dict(window=32, epochs=100, lr=3e-3)),
+    'transformer': dict(family='transformer', model=dict(d_model=32, heads=4, layers=3, ff=64, dropout=0.1), train=dict(window=32, epochs=40, lr=2e-3)),
 }
 
 def pretrain(names=None, out=None, show_progress=True):
