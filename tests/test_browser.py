@@ -315,7 +315,7 @@ EXPLORER_STATE = """root => {
 
 
 def explore_in_the_browser(page):
-    "Press Generate twice (the same take), switch voice leading off and press it again (another take)."
+    "Press Generate twice (the same take), switch the harmony rule off and press it again (another take)."
     root = page.locator('.widget-vbox', has=page.locator('button', has_text='Generate')).first
     root.scroll_into_view_if_needed()
     def generate():
@@ -331,11 +331,11 @@ def explore_in_the_browser(page):
     first = generate()
     root.screenshot(path=str(ARTIFACTS / 'explorer-widget.png'))
     again = generate()
-    root.locator('.widget-checkbox', has_text='voice_leading').locator('input').click()
+    root.locator('.widget-checkbox', has_text='harmony').locator('input').click()
     other = generate()
     page.screenshot(path=str(ARTIFACTS / '70_explorer-generate.png'))
     assert (first['scores'], first['tables'], len(first['sounds'])) == (1, 1, 1), f"explorer: take not shown: {first}"
     assert first['sounds'][0].startswith('data:audio/wav;base64,'), first['sounds']
     assert again['sounds'] == first['sounds'], f"explorer: the same settings gave another take: {first} {again}"
-    assert other['sounds'] != first['sounds'], f"explorer: switching voice leading off did not change the take: {other}"
-    assert 'voice_leading' in root.locator('select').last.evaluate('s => s.options[s.selectedIndex].text'), "explorer: the history does not say which rule was off"
+    assert other['sounds'] != first['sounds'], f"explorer: switching the harmony rule off did not change the take: {other}"
+    assert 'harmony' in root.locator('select').last.evaluate('s => s.options[s.selectedIndex].text'), "explorer: the history does not say which rule was off"
