@@ -13,13 +13,14 @@ from typing import NamedTuple
 import numpy as np
 import torch
 from .chorales import Chorale, ChoraleError, VOICES, MIDI_MAX, note_name
+from .metrics import NATURAL_PITCH_CLASSES, VOICE_LETTERS
 from .files import _check_file, _reading, _midi_file, _midi_of, _musicxml_bytes, _check_musicxml
 from .encoding import Vocab, REST, HOLD, train_ranges
 from .generate import torch_threads
 
 # %% auto #0
-__all__ = ['STEPS_PER_QUARTER', 'VOICE_LETTERS', 'MELODY_SUFFIXES', 'GIBBS_PMIN', 'GIBBS_PMAX', 'GIBBS_ALPHA', 'METHODS',
-           'N_LEVELS', 'DEFAULT_STEPS', 'DEFAULT_TEMPERATURE', 'CURRICULUM_MASKERS', 'REPAIR_ROUNDS', 'REPAIR_STEPS',
+__all__ = ['STEPS_PER_QUARTER', 'MELODY_SUFFIXES', 'GIBBS_PMIN', 'GIBBS_PMAX', 'GIBBS_ALPHA', 'METHODS', 'N_LEVELS',
+           'DEFAULT_STEPS', 'DEFAULT_TEMPERATURE', 'CURRICULUM_MASKERS', 'REPAIR_ROUNDS', 'REPAIR_STEPS',
            'REPAIR_TEMPERATURE', 'CADENCE_BEFORE', 'CADENCE_STEPS', 'KEY_FINAL_BONUS', 'Melody', 'fitting_shifts',
            'check_range', 'read_melody', 'annealed_probability', 'levels_of', 'predict_log_probs', 'sample_cells',
            'curriculum_step', 'fill', 'decode', 'parallel_cells', 'repair_parallels', 'melody_key', 'final_chord_span',
@@ -27,7 +28,6 @@ __all__ = ['STEPS_PER_QUARTER', 'VOICE_LETTERS', 'MELODY_SUFFIXES', 'GIBBS_PMIN'
 
 # %% ../nbs/32_harmonize.ipynb #1ee129a6
 STEPS_PER_QUARTER = 4                   # the grid: 16th notes, as the models are trained
-VOICE_LETTERS = 'SATB'
 MELODY_SUFFIXES = ('.mid', '.midi', '.musicxml', '.xml', '.mxl', '.txt')
 _VOICE_LABEL = re.compile(r'^(soprano|alto|tenor|bass|[SATB])\s*:\s*', re.I)
 
@@ -90,7 +90,6 @@ _NAMED = re.compile(r'(?P<name>[A-Ga-g])(?P<acc>##?|bb?|--?)?(?P<octave>-?\d)(?:
 _NAMED_REST = re.compile(r'[rR](?::(?P<dur>[\d./]+))?(?P<fermata>\^)?$')
 _TINY = re.compile(r"(?P<open>trip\{|quad\{)?(?P<note>[a-gA-G]+|r)(?P<mods>[#\-n']*)(?P<dur>\d+)?(?P<dots>\.*)"
                    r"(?P<tie>~)?(?P<close>\})?(?P<fermata>\^)?$")
-_LETTER = dict(c=0, d=2, e=4, f=5, g=7, a=9, b=11)
 _CHORD = re.compile(r'chord\{|[+\[\]<>]')
 
 def _duration(text, where):
@@ -117,7 +116,7 @@ def _named_events(tokens, where):
         pitch = 0
         if 'name' in m.groupdict():
             acc = m['acc'] or ''
-            pitch = 12 * (int(m['octave']) + 1) + _LETTER[m['name'].lower()] + len(acc) * (1 if acc[:1] == '#' else -1)
+            pitch = 12 * (int(m['octave']) + 1) + NATURAL_PITCH_CLASSES[m['name'].lower()] + len(acc) * (1 if acc[:1] == '#' else -1)
             if not 1 <= pitch <= MIDI_MAX: raise ChoraleError(f"{at} is MIDI {pitch}, outside 1..{MIDI_MAX}")
         events.append(_Event(now, now + dur, pitch, bool(m['fermata']), at)); now += dur
     return events, bars, metre

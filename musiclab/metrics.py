@@ -16,11 +16,11 @@ from .encoding import train_ranges
 __all__ = ['PITCH_CLASSES', 'VOICE_LETTERS', 'PAIRS', 'FIFTH_CLASS', 'OCTAVE_CLASS', 'PER_HUNDRED', 'MAX_LEAP', 'N_INTERVALS',
            'MAJOR_SCALE', 'HARMONIC_MINOR', 'MELODIC_MINOR', 'SCALES', 'SCALE_SETS', 'TRIAD_SHAPES', 'SEVENTH_SHAPES',
            'N_PC_SETS', 'IS_TRIAD', 'IS_SEVENTH', 'MAJOR_PROFILE', 'MINOR_PROFILE', 'MODES', 'KEY_PROFILES',
-           'KEY_WINDOW_BARS', 'KEY_HOP_BARS', 'ROOT_OF_TRIAD', 'DOMINANT_TONES', 'LEADING_TONE', 'HIGHER', 'LOWER',
-           'CLOSER', 'METRIC_INFO', 'METRIC_NAMES', 'WINDOW_BARS', 'silence_rate', 'longest_silence',
-           'frozen_bar_share', 'bar_repetition', 'longest_loop', 'unison_rate', 'crossing_rate', 'mean_durations',
-           'note_lengths', 'longest_note_quarters', 'count_parallels', 'parallel_rates', 'out_of_range_rate',
-           'pitch_class_entropy', 'groove_similarity', 'interval_counts', 'reference_distribution',
+           'KEY_WINDOW_BARS', 'KEY_HOP_BARS', 'NATURAL_PITCH_CLASSES', 'ROOT_OF_TRIAD', 'DOMINANT_TONES',
+           'LEADING_TONE', 'HIGHER', 'LOWER', 'CLOSER', 'METRIC_INFO', 'METRIC_NAMES', 'WINDOW_BARS', 'silence_rate',
+           'longest_silence', 'frozen_bar_share', 'bar_repetition', 'longest_loop', 'unison_rate', 'crossing_rate',
+           'mean_durations', 'note_lengths', 'longest_note_quarters', 'count_parallels', 'parallel_rates',
+           'out_of_range_rate', 'pitch_class_entropy', 'groove_similarity', 'interval_counts', 'reference_distribution',
            'distribution_cross_entropy', 'scale_consistency', 'pc_mask', 'pitch_class_sets', 'beat_steps',
            'triad_or_seventh_share', 'key_correlations', 'parse_key', 'estimate_key', 'key_clarity', 'keys_per_piece',
            'root_position_triad', 'is_dominant_of', 'chorale_key', 'final_cadence', 'fermata_cadences',
@@ -296,7 +296,7 @@ MINOR_PROFILE = (6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.3
 MODES = ('major', 'minor')
 KEY_PROFILES = np.array([np.roll(p, tonic) for p in (MAJOR_PROFILE, MINOR_PROFILE) for tonic in range(PITCH_CLASSES)])  # (24, 12)
 KEY_WINDOW_BARS, KEY_HOP_BARS = 4, 2
-_LETTERS = dict(c=0, d=2, e=4, f=5, g=7, a=9, b=11)
+NATURAL_PITCH_CLASSES = dict(c=0, d=2, e=4, f=5, g=7, a=9, b=11)   # the pitch class of each note letter
 
 def key_correlations(counts) -> np.ndarray:
     "Pearson correlation of pitch-class histograms with the 24 key profiles: (..., 12) -> (..., 24), column 12 * mode + tonic."
@@ -309,10 +309,10 @@ def parse_key(name) -> tuple:
     "'G major', 'f# minor', 'B- major' or 'Bb major' -> (tonic pitch class, 'major' | 'minor')."
     tonic, _, mode = str(name).strip().partition(' ')
     mode = mode.strip().lower()
-    if not tonic or tonic[0].lower() not in _LETTERS or mode not in MODES or any(a not in '#-b' for a in tonic[1:]):
+    if not tonic or tonic[0].lower() not in NATURAL_PITCH_CLASSES or mode not in MODES or any(a not in '#-b' for a in tonic[1:]):
         raise ValueError(f"key: expected a name such as 'G major' or 'f# minor', got {name!r}")
     shift = tonic[1:].count('#') - len(tonic[1:].replace('#', ''))    # sharps up, flats ('-' or 'b') down
-    return (_LETTERS[tonic[0].lower()] + shift) % PITCH_CLASSES, mode
+    return (NATURAL_PITCH_CLASSES[tonic[0].lower()] + shift) % PITCH_CLASSES, mode
 
 def estimate_key(chorale):
     "The best key of the chorale's duration-weighted pitch classes: (tonic, mode, correlation), or None if silent."

@@ -8,7 +8,8 @@ import re
 from dataclasses import replace
 import numpy as np
 from .chorales import Chorale, VOICES
-from .harmonize import REPAIR_ROUNDS, VOICE_LETTERS, decode, default_model, fill, final_chord_span, repair_cadence, repair_parallels
+from .metrics import VOICE_LETTERS
+from .harmonize import REPAIR_ROUNDS, decode, default_model, fill, final_chord_span, repair_cadence, repair_parallels
 from .models.masked import meta_features
 
 # %% auto #0

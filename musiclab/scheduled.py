@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import torch
 from .chorales import SILENCE
+from .files import _atomic_write
 from .encoding import Vocab, HOLD, N_FEATURES, ONSET_CHANNEL, PAD_CHANNEL, encode, encode_steps, decode_pitches
 from .generate import choose, generate
 from .training import Callback, CheckpointCB, fit, load_checkpoint, evaluate_split, save_checkpoint
@@ -190,9 +191,7 @@ def checkpoint_name(arm:str) -> str:
     return re.sub(r'\W+', '_', arm).strip('_') + '.pt'
 
 def _write(path, results):
-    if path is None: return
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix('.tmp'); tmp.write_text(json.dumps(results, indent=1)); tmp.replace(path)
+    if path is not None: _atomic_write(path, json.dumps(results, indent=1))
 
 def scheduled_experiment(checkpoint, arms:dict, out=None, data=None, epochs:int=5, lr:float=1e-3, seed:int=1, threads:int=1,
                          save_dir=None, save_arms=None, n_openings:int=N_OPENINGS, seeds=SEEDS, steps:int=STEPS, baselines:bool=True) -> dict:

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from ..chorales import Chorale, VOICES
 from ..corpus import DATA_DIR
 from ..encoding import Vocab, HOLD, REST, steps_per_beat
-from ..files import _atomic_write
+from ..files import _atomic_write, _short
 from .core import mask_logits
 from .transformer import sinusoidal_positions
 from ..training import preset, TrainConfig, FitResult, Callback, CancelFit, CancelTrain, Learner, make_optimizer, default_callbacks, load_data
@@ -436,14 +436,12 @@ def save_masked(path, model:MaskedModel, **meta):
     return _atomic_write(path, buf.getvalue(), 'wb')
 
 # %% ../../nbs/30_masked.ipynb #e9874ff5
-def _short(e, n=200): s = str(e).replace('\n', ' '); return s if len(s) <= n else s[:n] + '...'
-
 def load_masked(path=None) -> MaskedModel:
     "The masked model saved at `path` (default: the shipped MASKED_PATH), in eval mode, with its card in `.info`."
     path = Path(MASKED_PATH if path is None else path)
     if not path.is_file(): raise FileNotFoundError(f"{path}: no masked-model checkpoint here")
     try: ckpt = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e: raise ValueError(f"{path}: not a checkpoint that loads safely ({_short(e)})") from None
+    except Exception as e: raise ValueError(f"{path}: not a checkpoint that loads safely ({_short(e, 200)})") from None
     if not isinstance(ckpt, dict) or ckpt.get('format') != MASKED_FORMAT:
         what = ckpt.get('format', 'a next-step model' if 'state_dict' in ckpt else 'unknown') if isinstance(ckpt, dict) else type(ckpt).__name__
         raise ValueError(f"{path}: not a masked-model checkpoint (found {what}); train one with train_masked and save_masked")
@@ -455,7 +453,7 @@ def load_masked(path=None) -> MaskedModel:
         model = MaskedModel(MaskedConfig(**values), Vocab(np.asarray(ckpt['vocab']['ranges']), bool(ckpt['vocab']['hold'])), ckpt['window'])
         model.load_state_dict(ckpt['state_dict'])
     except (KeyError, TypeError, ValueError, RuntimeError) as e:
-        raise ValueError(f"{path}: a broken masked-model checkpoint ({_short(e)})") from None
+        raise ValueError(f"{path}: a broken masked-model checkpoint ({_short(e, 200)})") from None
     model.info = ckpt.get('meta', {})
     return model.eval()
 
